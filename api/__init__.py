@@ -1,0 +1,1 @@
+"""vitalx: inter-department population and birth-information exchange."""

@@ -1,0 +1,142 @@
+"""Request dependencies: the session, the caller, and each route's access policy as aliases."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from api.auth import AuthError, is_revoked, principal_from_claims
+from api.config import Settings
+from api.errors import Forbidden, Unauthorized
+from api.policy import Purpose, Scope
+from api.principal import Access, Principal
+from api.security.keys import SigningKey
+from api.security.tokens import InvalidToken, decode_access_token
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_signing_key(request: Request) -> SigningKey:
+    """The key that signs tokens and credentials."""
+    key: SigningKey = request.app.state.signing_key
+    return key
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: it commits once, after the route returns."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SigningKeyDep = Annotated[SigningKey, Depends(get_signing_key)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="ES256 access token from /oauth/token")
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Verify the bearer token and return who is calling."""
+    if credentials is None:
+        raise Unauthorized("A bearer access token is required.")
+    settings: Settings = request.app.state.settings
+    try:
+        claims = decode_access_token(
+            credentials.credentials,
+            keys=request.app.state.verification_keys,
+            issuer=settings.issuer,
+            audience=settings.audience,
+        )
+        principal = principal_from_claims(claims)
+    except InvalidToken as exc:
+        raise Unauthorized(f"The access token was refused: {exc}.") from exc
+    except AuthError as exc:
+        raise Unauthorized(f"The access token was refused: {exc.detail}.") from exc
+    if is_revoked(session, jti=principal.jti):
+        raise Unauthorized("The access token has been revoked.")
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*scopes: Scope) -> Callable[[Principal], Principal]:
+    """Build a dependency that admits callers holding every one of `scopes`."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        missing = [s.value for s in scopes if s not in principal.scopes]
+        if missing:
+            raise Forbidden(f"The token lacks the scope {', '.join(missing)}.")
+        return principal
+
+    return check
+
+
+def get_access(
+    principal: PrincipalDep,
+    purpose: Annotated[str | None, Header(alias="X-Purpose-Of-Use")] = None,
+    case_id: Annotated[str | None, Header(alias="X-Case-Id", max_length=64)] = None,
+) -> Access:
+    """The caller with the purpose it acts for: stated, or its registered default."""
+    if purpose is None:
+        if not principal.purposes:
+            raise Forbidden("The caller has no purpose of use registered.")
+        return Access(principal, principal.purposes[0], False, case_id)
+    try:
+        stated = Purpose(purpose)
+    except ValueError:
+        raise Forbidden(f"Unknown purpose of use {purpose!r}.") from None
+    if stated not in principal.purposes:
+        raise Forbidden(f"Purpose {stated.value} is not allowed for this caller.")
+    return Access(principal, stated, True, case_id)
+
+
+AccessDep = Annotated[Access, Depends(get_access)]
+
+
+def scoped(*scopes: Scope) -> object:
+    """An `Access` dependency that also demands `scopes` (for use in Annotated aliases)."""
+
+    def check(access: AccessDep) -> Access:
+        require(*scopes)(access.principal)
+        return access
+
+    return Security(check, scopes=[s.value for s in scopes])
+
+
+S = Scope
+PersonsRead = Annotated[Access, scoped(S.PERSONS_READ)]
+PersonsWrite = Annotated[Access, scoped(S.PERSONS_WRITE)]
+BirthsRead = Annotated[Access, scoped(S.BIRTHS_READ)]
+BirthsWrite = Annotated[Access, scoped(S.BIRTHS_WRITE)]
+UltrasoundsRead = Annotated[Access, scoped(S.ULTRASOUNDS_READ)]
+UltrasoundsWrite = Annotated[Access, scoped(S.ULTRASOUNDS_WRITE)]
+HouseholdsRead = Annotated[Access, scoped(S.HOUSEHOLDS_READ)]
+HouseholdsWrite = Annotated[Access, scoped(S.HOUSEHOLDS_WRITE)]
+MarriagesRead = Annotated[Access, scoped(S.MARRIAGES_READ)]
+MarriagesWrite = Annotated[Access, scoped(S.MARRIAGES_WRITE)]
+ApplicationsRead = Annotated[Access, scoped(S.APPLICATIONS_READ)]
+ApplicationsWrite = Annotated[Access, scoped(S.APPLICATIONS_WRITE)]
+ApplicationsReview = Annotated[Access, scoped(S.APPLICATIONS_REVIEW)]
+CrosscheckRead = Annotated[Access, scoped(S.CROSSCHECK_READ)]
+CrosscheckRun = Annotated[Access, scoped(S.CROSSCHECK_RUN)]
+CrosscheckResolve = Annotated[Access, scoped(S.CROSSCHECK_RESOLVE)]
+StatsRead = Annotated[Access, scoped(S.STATS_READ)]
+FeedRead = Annotated[Access, scoped(S.FEED_READ)]
+AuditRead = Annotated[Access, scoped(S.AUDIT_READ)]

@@ -1,0 +1,35 @@
+"""SQLModel tables, one per module; importing this package registers them all."""
+
+from api.models.audit_event import AuditEvent
+from api.models.audit_subject import AuditSubject
+from api.models.birth import Birth
+from api.models.birth_service_application import BirthServiceApplication
+from api.models.client import Client
+from api.models.feed_event import FeedEvent
+from api.models.household_entry import HouseholdEntry
+from api.models.idempotency_record import IdempotencyRecord
+from api.models.journal_head import JournalHead
+from api.models.marriage import Marriage
+from api.models.person import Person
+from api.models.record_version import RecordVersion
+from api.models.revoked_token import RevokedToken
+from api.models.staff_user import StaffUser
+from api.models.ultrasound_exam import UltrasoundExam
+
+__all__ = [
+    "AuditEvent",
+    "AuditSubject",
+    "Birth",
+    "BirthServiceApplication",
+    "Client",
+    "FeedEvent",
+    "HouseholdEntry",
+    "IdempotencyRecord",
+    "JournalHead",
+    "Marriage",
+    "Person",
+    "RecordVersion",
+    "RevokedToken",
+    "StaffUser",
+    "UltrasoundExam",
+]

@@ -1,0 +1,1 @@
+"""HTTP routes: each module translates requests to service calls and back."""

@@ -1,0 +1,141 @@
+"""Issuing and verifying JWTs and JWS credentials: the only module that imports jose.
+
+python-jose is lenient by default (a token without `exp` or `aud` passes, and a public key
+can be used as an HS256 secret), so every check is explicit here and nowhere else.
+"""
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from jose import jws, jwt
+from jose.exceptions import ExpiredSignatureError, JOSEError, JWTClaimsError
+
+from api.security.keys import SigningKey
+
+ALGORITHM = "ES256"
+MAX_TOKEN_BYTES = 4096
+REQUIRED_CLAIMS = ("exp", "iat", "aud", "iss", "sub", "jti")
+# Headers that would let a token choose the key it is checked with.
+FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c", "crit"})
+
+
+class InvalidToken(Exception):
+    """A token was refused; the message says which rule it broke."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly signed access token and what was put in it."""
+
+    token: str
+    jti: str
+    expires_at: datetime
+    claims: dict[str, Any]
+
+
+def issue_access_token(
+    key: SigningKey,
+    *,
+    subject: str,
+    issuer: str,
+    audience: str,
+    ttl_seconds: int,
+    extra_claims: dict[str, Any],
+    now: datetime | None = None,
+) -> IssuedToken:
+    """Sign an ES256 access token carrying the required claims and `extra_claims`."""
+    issued_at = (now or datetime.now(UTC)).replace(microsecond=0)
+    expires_at = issued_at + timedelta(seconds=ttl_seconds)
+    jti = secrets.token_urlsafe(16)
+    claims = {
+        **extra_claims,
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject,
+        "iat": int(issued_at.timestamp()),
+        "nbf": int(issued_at.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "jti": jti,
+    }
+    token = jwt.encode(
+        claims, key.private_pem, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": "at+jwt"}
+    )
+    return IssuedToken(token, jti, expires_at, claims)
+
+
+def _checked_header(token: str, keys: dict[str, SigningKey]) -> SigningKey:
+    if len(token.encode()) > MAX_TOKEN_BYTES:
+        raise InvalidToken(f"token is longer than {MAX_TOKEN_BYTES} bytes")
+    try:
+        header = jwt.get_unverified_header(token)
+    except JOSEError as exc:
+        raise InvalidToken("token is not a well-formed JWT") from exc
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken(f"token algorithm must be {ALGORITHM}")
+    forbidden = FORBIDDEN_HEADERS.intersection(header)
+    if forbidden:
+        raise InvalidToken(f"token header must not carry {', '.join(sorted(forbidden))}")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or kid not in keys:
+        raise InvalidToken("token key id is unknown")
+    return keys[kid]
+
+
+def decode_access_token(
+    token: str, *, keys: dict[str, SigningKey], issuer: str, audience: str
+) -> dict[str, Any]:
+    """Verify an access token and return its claims, or raise `InvalidToken`."""
+    key = _checked_header(token, keys)
+    options = {f"require_{claim}": True for claim in REQUIRED_CLAIMS} | {
+        "verify_signature": True,
+        "verify_aud": True,
+        "verify_iss": True,
+        "verify_exp": True,
+        "verify_iat": True,
+        "verify_nbf": True,
+        "verify_sub": True,
+        "verify_jti": True,
+        "leeway": 30,
+    }
+    try:
+        claims = jwt.decode(
+            token,
+            key.public_pem,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=issuer,
+            options=options,
+        )
+    except ExpiredSignatureError as exc:
+        raise InvalidToken("token has expired") from exc
+    except JWTClaimsError as exc:
+        raise InvalidToken(f"token claims are not acceptable: {exc}") from exc
+    except JOSEError as exc:
+        raise InvalidToken("token signature is not valid") from exc
+    missing = [claim for claim in REQUIRED_CLAIMS if claim not in claims]
+    if missing:
+        raise InvalidToken(f"token lacks required claims: {', '.join(missing)}")
+    return dict(claims)
+
+
+def sign_credential(key: SigningKey, payload: dict[str, Any]) -> str:
+    """Sign a JSON credential as a compact JWS that anyone can check with the JWKS."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    signed: str = jws.sign(
+        body.encode(), key.private_pem, headers={"kid": key.kid, "typ": "vc+jws"}, algorithm=ALGORITHM
+    )
+    return signed
+
+
+def verify_credential(token: str, *, keys: dict[str, SigningKey]) -> dict[str, Any]:
+    """Verify a credential signed by `sign_credential` and return its payload."""
+    key = _checked_header(token, keys)
+    try:
+        payload = jws.verify(token, key.public_pem, algorithms=[ALGORITHM])
+    except JOSEError as exc:
+        raise InvalidToken("credential signature is not valid") from exc
+    result: dict[str, Any] = json.loads(payload)
+    return result
