@@ -7,12 +7,12 @@ from api.db import build_engine
 from api.deps import get_principal
 from api.errors import install_error_handlers
 from api.metrics import record_request_metrics
-from api.routers import health, oauth
+from api.routers import births, health, oauth
 from api.security.keys import load_signing_key
 
 # Routes answered without a token; every other router demands one (see `create_app`).
 PUBLIC_ROUTERS = (health.router, oauth.router)
-AUTHENTICATED_ROUTERS: tuple = ()
+AUTHENTICATED_ROUTERS = (births.router,)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

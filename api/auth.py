@@ -81,7 +81,9 @@ def create_staff_user(
         raise ValueError("password must be at least 8 characters")
     if session.exec(select(StaffUser).where(StaffUser.username == username)).first():
         raise ValueError(f"user {username} already exists")
-    user = StaffUser(username=username, role=role.value, region=region, password_hash=hash_secret(password))
+    user = StaffUser(
+        username=username, role=role.value, region=region, password_hash=hash_secret(password)
+    )
     session.add(user)
     session.flush()
     return user

@@ -73,9 +73,7 @@ def build_engine(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     settings = get_settings()
-    return create_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=20, pool_pre_ping=True
-    )
+    return create_engine(url, pool_size=settings.db_pool_size, max_overflow=20, pool_pre_ping=True)
 
 
 @cache
@@ -84,13 +82,22 @@ def get_engine() -> Engine:
     return build_engine(get_settings().database_url)
 
 
+def commit(session: Session) -> None:
+    """Append the transaction's journal (feed and audit events), then commit once."""
+    from api.journal import write_journal  # the journal's tables import this module
+
+    write_journal(session)
+    session.commit()
+
+
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
     """Open a session that commits once on success and rolls back on any error."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
-            session.commit()
+            commit(session)
         except BaseException:
             session.rollback()
+            session.info.pop("journal", None)
             raise

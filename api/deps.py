@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from api.auth import AuthError, is_revoked, principal_from_claims
 from api.config import Settings
+from api.db import commit
 from api.errors import Forbidden, Unauthorized
 from api.policy import Purpose, Scope
 from api.principal import Access, Principal
@@ -33,9 +34,10 @@ def get_session(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         try:
             yield session
-            session.commit()
+            commit(session)
         except BaseException:
             session.rollback()
+            session.info.pop("journal", None)
             raise
 
 
@@ -53,7 +55,7 @@ def get_principal(
 ) -> Principal:
     """Verify the bearer token and return who is calling."""
     if credentials is None:
-        raise Unauthorized("A bearer access token is required.")
+        raise Unauthorized("A bearer access token is required.", token_sent=False)
     settings: Settings = request.app.state.settings
     try:
         claims = decode_access_token(

@@ -48,10 +48,10 @@ class NotFound(Problem):
 class Unauthorized(Problem):
     status, slug, title = 401, "unauthorized", "Authentication required"
 
-    def __init__(self, detail: str, **kwargs: Any) -> None:
-        super().__init__(
-            detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}, **kwargs
-        )
+    def __init__(self, detail: str, *, token_sent: bool = True, **kwargs: Any) -> None:
+        # RFC 6750 §3: a request without credentials gets a bare challenge.
+        challenge = 'Bearer error="invalid_token"' if token_sent else "Bearer"
+        super().__init__(detail, headers={"WWW-Authenticate": challenge}, **kwargs)
 
 
 class Forbidden(Problem):

@@ -13,9 +13,7 @@ def _instruments() -> tuple[Counter, Histogram]:
     requests = Counter(
         "vitalx_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
     )
-    latency = Histogram(
-        "vitalx_http_request_seconds", "HTTP request latency", ["method", "route"]
-    )
+    latency = Histogram("vitalx_http_request_seconds", "HTTP request latency", ["method", "route"])
     return requests, latency
 
 

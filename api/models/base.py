@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 from sqlmodel import Field, SQLModel
 
-
 from api.db import UTCDateTime, utcnow
+from api.validation import IdNumber, PersonName
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -67,3 +67,17 @@ class VoidBody(StrictBody):
 def record_fields(row: SQLModel) -> dict[str, Any]:
     """Return the bookkeeping fields of a row, for building a response."""
     return {name: getattr(row, name) for name in RecordOut.model_fields}
+
+
+class PersonRef(StrictBody):
+    """A person named on a record by ID number and name."""
+
+    id_number: IdNumber
+    name: PersonName
+
+
+class PersonRefOut(BaseModel):
+    """A person named on a record; the ID number may be masked."""
+
+    id_number: str
+    name: str

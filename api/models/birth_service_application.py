@@ -27,7 +27,9 @@ class BirthServiceApplication(RecordColumns, table=True):
     channel: str = Field(max_length=16)
     commitment: bool = Field(default=False)
     status: str = Field(default="submitted", max_length=24, index=True)
-    checks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    checks: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     status_history: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

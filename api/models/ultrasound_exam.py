@@ -17,7 +17,9 @@ class UltrasoundExam(RecordColumns, table=True):
     """One ultrasound exam of an identified examinee."""
 
     __tablename__ = "ultrasound_exam"
-    __table_args__ = (UniqueConstraint("facility_code", "exam_no", name="uq_ultrasound_exam_facility_exam_no"),)
+    __table_args__ = (
+        UniqueConstraint("facility_code", "exam_no", name="uq_ultrasound_exam_facility_exam_no"),
+    )
 
     exam_no: str = Field(max_length=32)
     facility_code: str = Field(max_length=32)

@@ -27,12 +27,18 @@ def readyz(request: Request) -> Response:
         at_head = is_at_head(engine)
     except SQLAlchemyError:
         return problem_response(
-            request, status=503, slug="not-ready", title="Not ready",
+            request,
+            status=503,
+            slug="not-ready",
+            title="Not ready",
             detail="The database is not reachable.",
         )
     if not at_head:
         return problem_response(
-            request, status=503, slug="not-ready", title="Not ready",
+            request,
+            status=503,
+            slug="not-ready",
+            title="Not ready",
             detail="The database schema is not at the newest migration; run `vitalx migrate`.",
         )
     return Response('{"status":"ready"}', media_type="application/json")

@@ -52,7 +52,9 @@ def token(
                 session, username=username or "", password=password or "", settings=settings
             )
         else:
-            raise auth.AuthError("unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
+            raise auth.AuthError(
+                "unsupported_grant_type", f"grant_type {grant_type!r} is not supported"
+            )
         scopes = auth.narrow_scopes(principal, scope)
     except auth.AuthError as exc:
         # Answered, not raised: a failed login's counter must still be committed.
@@ -62,7 +64,12 @@ def token(
             slug=exc.error.replace("_", "-"),
             title="Token request refused",
             detail=exc.detail,
-            errors=[{"field": "grant_type" if exc.error.startswith("unsupported") else "credentials", "message": exc.detail}],
+            errors=[
+                {
+                    "field": "grant_type" if exc.error.startswith("unsupported") else "credentials",
+                    "message": exc.detail,
+                }
+            ],
             extra={"error": exc.error, "error_description": exc.detail},
         )
     issued = auth.issue_token(principal, scopes=scopes, key=key, settings=settings)
@@ -88,7 +95,9 @@ def revoke(
     if token:
         try:
             claims = decode_access_token(
-                token, keys=request.app.state.verification_keys, issuer=settings.issuer,
+                token,
+                keys=request.app.state.verification_keys,
+                issuer=settings.issuer,
                 audience=settings.audience,
             )
         except InvalidToken as exc:
@@ -97,7 +106,9 @@ def revoke(
     elif jti:
         owner, target, expires = principal.subject, jti, 0
     else:
-        raise InvalidInput("Name the token to revoke.", errors=[{"field": "jti", "message": "required"}])
+        raise InvalidInput(
+            "Name the token to revoke.", errors=[{"field": "jti", "message": "required"}]
+        )
     if owner != principal.subject and principal.department != Department.ADMIN:
         raise Forbidden("Only the token's holder or an administrator may revoke it.")
     auth.revoke_jti(session, jti=target, exp=expires, settings=settings)

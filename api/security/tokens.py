@@ -125,7 +125,10 @@ def sign_credential(key: SigningKey, payload: dict[str, Any]) -> str:
     """Sign a JSON credential as a compact JWS that anyone can check with the JWKS."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     signed: str = jws.sign(
-        body.encode(), key.private_pem, headers={"kid": key.kid, "typ": "vc+jws"}, algorithm=ALGORITHM
+        body.encode(),
+        key.private_pem,
+        headers={"kid": key.kid, "typ": "vc+jws"},
+        algorithm=ALGORITHM,
     )
     return signed
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 16:25:57.176883+00:00
+Create Date: 2026-11-24 16:30:15.838503+00:00
 """
 from collections.abc import Sequence
 

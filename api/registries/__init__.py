@@ -1,0 +1,1 @@
+"""The shared registries: each module describes one `RecordKind` and its domain rules."""

@@ -1,0 +1,171 @@
+"""The routes every shared registry has, built from its `RecordKind` and access policy."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api import idempotency, records
+from api.deps import SessionDep
+from api.errors import FieldError, PreconditionFailed, PreconditionRequired
+from api.models.base import Instant, VoidBody
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.principal import Access
+from api.records import ListFilters, RecordKind, snapshot
+from api.validation import RegionPrefix
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=512)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64)]
+
+
+class VersionOut(BaseModel):
+    """One version of a record in its history."""
+
+    version: int
+    action: str
+    changed_at: Instant
+    changed_by: str
+    department: str
+    reason: str | None
+    record: dict[str, Any]
+
+
+def etag(version: int) -> str:
+    """The strong ETag of a record version."""
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int:
+    """The version an `If-Match` header names; 428 without one, 412 if unreadable."""
+    if value is None:
+        raise PreconditionRequired(
+            "Send If-Match with the version you read (its ETag).",
+            errors=[FieldError("If-Match", "required")],
+        )
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise PreconditionFailed(
+            "If-Match must carry a version ETag such as \"3\".",
+            errors=[FieldError("If-Match", "not a version ETag")],
+        )
+    return int(text)
+
+
+def add_record_routes(
+    router: APIRouter,
+    kind: RecordKind[Any],
+    *,
+    out: type[BaseModel],
+    read: Any,
+    write: Any,
+) -> None:
+    """Register create, read, list, correct, void and history routes for `kind`.
+
+    `read` and `write` are the `Annotated[Access, ...]` aliases from `api.deps` that state
+    the routes' scope; jurisdiction and minimisation follow from the kind.
+    """
+    body_type: Any = kind.body
+    name = kind.resource
+
+    def shown(row: Any, access: Access) -> dict[str, Any]:
+        return jsonable_encoder(out.model_validate(kind.present(snapshot(row), access)))
+
+    @router.post("", status_code=201, response_model=out, summary=f"Create a {name} record")
+    def create(
+        request: Request,
+        session: SessionDep,
+        access: write,  # type: ignore[valid-type]
+        body: Annotated[body_type, Body()],  # type: ignore[valid-type]
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        if idempotency_key:
+            fingerprint = idempotency.body_fingerprint(body.model_dump(mode="json"))
+            earlier = idempotency.claim(session, access, key=idempotency_key, fingerprint=fingerprint)
+            if earlier is not None:
+                return JSONResponse(earlier.body, earlier.status_code, earlier.headers)
+        row = records.create_record(session, kind, body=body, access=access)
+        answer = shown(row, access)
+        headers = {"ETag": etag(row.version), "Location": f"{request.url.path}/{row.id}"}
+        if idempotency_key:
+            idempotency.remember(
+                session, access, key=idempotency_key, status_code=201, body=answer, headers=headers
+            )
+        return JSONResponse(answer, 201, headers)
+
+    @router.get("", summary=f"List {name} records in your jurisdiction")
+    def list_(
+        session: SessionDep,
+        access: read,  # type: ignore[valid-type]
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        region: Annotated[RegionPrefix | None, Query()] = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        status: Annotated[str | None, Query(max_length=16)] = None,
+        include_voided: bool = False,
+    ) -> dict[str, Any]:
+        filters = ListFilters(region, date_from, date_to, status, include_voided)
+        page = records.list_records(
+            session, kind, access=access, filters=filters, limit=limit, cursor=cursor
+        )
+        return {"items": [shown(r, access) for r in page.items], "next_cursor": page.next_cursor}
+
+    @router.get("/{record_id}", response_model=out, summary=f"Read one {name} record")
+    def read_one(
+        record_id: str, response: Response, session: SessionDep, access: read  # type: ignore[valid-type]
+    ) -> Any:
+        row = records.get_record(session, kind, record_id, access=access)
+        response.headers["ETag"] = etag(row.version)
+        return shown(row, access)
+
+    @router.patch("/{record_id}", response_model=out, summary=f"Correct a {name} record")
+    def correct(
+        record_id: str,
+        response: Response,
+        session: SessionDep,
+        access: write,  # type: ignore[valid-type]
+        patch: Annotated[dict[str, Any], Body(description="JSON merge patch (RFC 7396)")],
+        if_match: IfMatch = None,
+    ) -> Any:
+        version = parse_if_match(if_match)
+        row = records.update_record(
+            session, kind, record_id, expected_version=version, patch=patch, access=access
+        )
+        response.headers["ETag"] = etag(row.version)
+        return shown(row, access)
+
+    @router.post("/{record_id}/void", response_model=out, summary=f"Void a {name} record")
+    def void(
+        record_id: str,
+        body: VoidBody,
+        response: Response,
+        session: SessionDep,
+        access: write,  # type: ignore[valid-type]
+    ) -> Any:
+        row = records.void_record(session, kind, record_id, reason=body.reason, access=access)
+        response.headers["ETag"] = etag(row.version)
+        return shown(row, access)
+
+    @router.get("/{record_id}/history", summary=f"Every version of a {name} record")
+    def history(
+        record_id: str, session: SessionDep, access: read  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        versions = records.record_history(session, kind, record_id, access=access)
+        items = [
+            VersionOut(
+                version=v.version,
+                action=v.action,
+                changed_at=v.changed_at,
+                changed_by=v.changed_by,
+                department=v.department,
+                reason=v.reason,
+                record=out.model_validate(kind.present(v.data, access)).model_dump(mode="json"),
+            )
+            for v in versions
+        ]
+        return {"items": jsonable_encoder(items), "next_cursor": None}
