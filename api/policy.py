@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from api.validation import region_prefix_digits
+
 
 class Department(StrEnum):
     """The department whose system or staff member acts."""
@@ -145,14 +147,6 @@ HEALTH_DATA_DEPARTMENTS = frozenset(
 ULTRASOUND_DEPARTMENTS = frozenset({Department.MATERNAL_HEALTH, Department.AUDITOR})
 
 
-def region_digits(prefix: str) -> str:
-    """Return the significant digits of a jurisdiction prefix (`420200` -> `4202`)."""
-    digits = prefix[:6].rstrip("0")
-    # A county code such as 420100's districts ends in zeros only as a prefecture; keep
-    # pairs whole so that 420100 means prefecture 4201, not 42010.
-    return digits + ("0" if len(digits) % 2 else "")
-
-
 def in_jurisdiction(prefix: str, region: str | None) -> bool:
     """Tell whether a record's region lies inside the jurisdiction `prefix`."""
-    return region is not None and region.startswith(region_digits(prefix))
+    return region is not None and region.startswith(region_prefix_digits(prefix))

@@ -7,7 +7,7 @@ the session first, never commit, and note audit and feed events for the commit t
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
 from api.audit import person_ids_for, record_access
-from api.db import utcnow
+from api.db import UTCDateTime, utcnow
 from api.errors import (
     Conflict,
     FieldError,
@@ -27,10 +27,10 @@ from api.errors import (
 )
 from api.journal import PendingFeedEvent, pending
 from api.models import RecordVersion
-from api.models.base import StrictBody
+from api.models.base import SHANGHAI, StrictBody
 from api.pagination import Page, decode_cursor, encode_cursor
-from api.policy import region_digits
 from api.principal import Access
+from api.validation import region_prefix_digits
 
 M = TypeVar("M", bound=SQLModel)
 Row = dict[str, Any]
@@ -311,13 +311,20 @@ def record_history(
 
 def effective_prefix(jurisdiction: str, requested: str | None) -> str | None:
     """The narrower of the caller's jurisdiction and a requested region, or None if disjoint."""
-    own = region_digits(jurisdiction)
+    own = region_prefix_digits(jurisdiction)
     if requested is None:
         return own
-    wanted = region_digits(requested)
+    wanted = region_prefix_digits(requested)
     if wanted.startswith(own):
         return wanted
     return own if own.startswith(wanted) else None
+
+
+def _day_bound(column: Any, day: date) -> date | datetime:
+    # Dates are days in Asia/Shanghai; instant columns compare against that day's start.
+    if isinstance(column.type, UTCDateTime):
+        return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+    return day
 
 
 def list_records(
@@ -340,9 +347,9 @@ def list_records(
     if kind.date_column and (filters.date_from or filters.date_to):
         column = getattr(model, kind.date_column)
         if filters.date_from:
-            query = query.where(column >= filters.date_from)
+            query = query.where(column >= _day_bound(column, filters.date_from))
         if filters.date_to:
-            query = query.where(column <= filters.date_to)
+            query = query.where(column < _day_bound(column, filters.date_to + timedelta(days=1)))
     if filters.status and kind.status_column:
         query = query.where(getattr(model, kind.status_column) == filters.status)
     if not filters.include_voided:
