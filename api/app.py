@@ -7,12 +7,36 @@ from api.db import build_engine
 from api.deps import get_principal
 from api.errors import install_error_handlers
 from api.metrics import record_request_metrics
-from api.routers import births, health, oauth
+from api.routers import (
+    audit_events,
+    births,
+    bulk_import,
+    crosscheck,
+    discrepancies,
+    feed,
+    health,
+    household_entries,
+    marriages,
+    oauth,
+    persons,
+    ultrasound_exams,
+)
 from api.security.keys import load_signing_key
 
 # Routes answered without a token; every other router demands one (see `create_app`).
 PUBLIC_ROUTERS = (health.router, oauth.router)
-AUTHENTICATED_ROUTERS = (births.router,)
+AUTHENTICATED_ROUTERS = (
+    births.router,
+    ultrasound_exams.router,
+    feed.router,
+    audit_events.router,
+    persons.router,
+    household_entries.router,
+    marriages.router,
+    bulk_import.router,
+    crosscheck.router,
+    discrepancies.router,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engine = build_engine(settings.database_url)
+    app.state.engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)
     key = load_signing_key(settings.signing_key_file, generate=settings.generate_signing_key)
     app.state.signing_key = key
     app.state.verification_keys = {key.kid: key}

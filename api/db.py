@@ -63,7 +63,7 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def build_engine(url: str) -> Engine:
+def build_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Create an engine for `url` with the settings each supported database needs."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -72,14 +72,14 @@ def build_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    settings = get_settings()
-    return create_engine(url, pool_size=settings.db_pool_size, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 
 
 @cache
 def get_engine() -> Engine:
     """Return the process-wide engine for the configured database."""
-    return build_engine(get_settings().database_url)
+    settings = get_settings()
+    return build_engine(settings.database_url, pool_size=settings.db_pool_size)
 
 
 def commit(session: Session) -> None:

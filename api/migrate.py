@@ -1,5 +1,6 @@
 """Alembic from code: upgrade to head and tell whether a database is at head."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -24,13 +25,14 @@ def upgrade(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
 
 
-def head_revision(database_url: str) -> str | None:
-    """The newest revision the code ships."""
-    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+@cache
+def head_revision() -> str | None:
+    """The newest revision the code ships (read once: scripts don't change while running)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def is_at_head(engine: Engine) -> bool:
     """Tell whether the database's schema is at the newest revision."""
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
-    return set(current) == {head_revision(engine.url.render_as_string(hide_password=False))}
+    return set(current) == {head_revision()}

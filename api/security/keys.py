@@ -80,9 +80,18 @@ def load_signing_key(path: Path, *, generate: bool) -> SigningKey:
                 f"signing key {path} does not exist; set VITALX_SIGNING_KEY_FILE to a P-256 PEM"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Several workers may start at once: each writes its own file and links it into
+        # place, so that exactly one key wins and nobody reads a half-written file.
+        staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(generate_pem())
+        try:
+            os.link(staged, path)
+        except FileExistsError:
+            pass
+        finally:
+            staged.unlink()
     return signing_key_from_pem(path.read_bytes())
 
 

@@ -114,6 +114,9 @@ def decode_access_token(
     except JWTClaimsError as exc:
         raise InvalidToken(f"token claims are not acceptable: {exc}") from exc
     except JOSEError as exc:
+        # jose reports a missing required claim with the same error as a bad signature.
+        if "missing required key" in str(exc):
+            raise InvalidToken(f"token lacks a required claim: {exc}") from exc
         raise InvalidToken("token signature is not valid") from exc
     missing = [claim for claim in REQUIRED_CLAIMS if claim not in claims]
     if missing:
