@@ -1,0 +1,11 @@
+"""Marriage registrations (婚姻登记), written by civil affairs; each updates both parties."""
+
+from fastapi import APIRouter
+
+from api.deps import MarriagesRead, MarriagesWrite
+from api.models.marriage import MarriageOut
+from api.registries.marriages import MARRIAGES
+from api.routers.records import add_record_routes
+
+router = APIRouter(prefix="/marriages", tags=["marriages"])
+add_record_routes(router, MARRIAGES, out=MarriageOut, read=MarriagesRead, write=MarriagesWrite)
