@@ -27,12 +27,12 @@ from api.errors import (
 )
 from api.journal import PendingFeedEvent, pending
 from api.models import RecordVersion
-from api.models.base import SHANGHAI, StrictBody
+from api.models.base import SHANGHAI, RecordColumns, StrictBody
 from api.pagination import Page, decode_cursor, encode_cursor
 from api.principal import Access
 from api.validation import region_prefix_digits
 
-M = TypeVar("M", bound=SQLModel)
+M = TypeVar("M", bound=RecordColumns)
 Row = dict[str, Any]
 
 
@@ -163,11 +163,15 @@ def _check_writable_region(kind: RecordKind[M], access: Access, values: Row) -> 
         )
 
 
-def _flush_unique(session: Session, kind: RecordKind[M], values: Row) -> None:
-    # Two writers racing for one natural key: the loser's insert fails on the unique
-    # index, and it answers 409 with the winner's id like any other duplicate.
+def _write_unique(
+    session: Session, kind: RecordKind[M], values: Row, write: Callable[[], None]
+) -> None:
+    # Two writers racing for one natural key: the loser's write fails on the unique index
+    # and answers 409 with the winner's id like any other duplicate. The write happens
+    # inside the savepoint so that its failure undoes only itself.
     try:
         with session.begin_nested():
+            write()
             session.flush()
     except IntegrityError:
         existing = find_by_natural_key(session, kind, values)
@@ -184,8 +188,7 @@ def create_record(session: Session, kind: RecordKind[M], *, body: BaseModel, acc
     if existing is not None:
         raise _duplicate(kind, existing)
     row = kind.model(**values, source=access.principal.department.value)
-    session.add(row)
-    _flush_unique(session, kind, values)
+    _write_unique(session, kind, values, lambda: session.add(row))
     if kind.after_write:
         kind.after_write(session, row, access)
     _keep_version(session, kind, row, access, "create")
@@ -247,11 +250,11 @@ def update_record(
 ) -> M:
     """Correct a record with a merge patch, if nobody changed it since `expected_version`."""
     row = _visible(session, kind, record_id, access, lock=True)
-    if row.voided_at is not None:  # type: ignore[attr-defined]
+    if row.voided_at is not None:
         raise Conflict("A void record cannot be corrected.")
-    if row.version != expected_version:  # type: ignore[attr-defined]
+    if row.version != expected_version:
         raise PreconditionFailed(
-            f"The record is at version {row.version}, not {expected_version}.",  # type: ignore[attr-defined]
+            f"The record is at version {row.version}, not {expected_version}.",
             errors=[FieldError("If-Match", "stale version")],
         )
     values = kind.to_row(_validated(kind, merge_patch(kind.from_row(snapshot(row)), patch)))
@@ -260,20 +263,44 @@ def update_record(
         _audit(session, kind, access, "read", [row])
         return row
     _check_writable_region(kind, access, values)
-    for name, value in changes.items():
-        setattr(row, name, value)
-    row.version += 1  # type: ignore[attr-defined]
-    row.updated_at = utcnow()  # type: ignore[attr-defined]
-    row.source = access.principal.department.value  # type: ignore[attr-defined]
-    session.add(row)
-    if set(changes) & set(kind.natural_key):
-        _flush_unique(session, kind, values)
+    existing = find_by_natural_key(session, kind, values)
+    if existing is not None and existing.id != row.id:
+        raise _duplicate(kind, existing)
+    apply_changes(session, kind, row, changes, access=access)
+    return row
+
+
+def apply_changes(
+    session: Session, kind: RecordKind[M], row: M, changes: Row, *, access: Access
+) -> bool:
+    """Change a record as the effect of another record's write; False if nothing changed.
+
+    The caller has checked the values; like a correction, the change gets a new version,
+    a history entry, a feed event and an audit event.
+    """
+    if row.voided_at is not None:
+        raise Conflict(f"The {kind.resource} record {row.id} is void and cannot change.")
+    changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    if not changes:
+        return False
+
+    def write() -> None:
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.version += 1
+        row.updated_at = utcnow()
+        row.source = access.principal.department.value
+        session.add(row)
+
+    _write_unique(
+        session, kind, {c: changes.get(c, getattr(row, c)) for c in kind.natural_key}, write
+    )
     if kind.after_write:
         kind.after_write(session, row, access)
     _keep_version(session, kind, row, access, "update")
     _announce(session, kind, kind.updated_event, row)
     _audit(session, kind, access, "update", [row])
-    return row
+    return True
 
 
 def void_record(
@@ -281,13 +308,13 @@ def void_record(
 ) -> M:
     """Mark a record void; it stays readable with its history."""
     row = _visible(session, kind, record_id, access, lock=True)
-    if row.voided_at is not None:  # type: ignore[attr-defined]
+    if row.voided_at is not None:
         raise Conflict("The record is already void.")
-    row.voided_at = row.updated_at = utcnow()  # type: ignore[attr-defined]
-    row.void_reason = reason  # type: ignore[attr-defined]
+    row.voided_at = row.updated_at = utcnow()
+    row.void_reason = reason
     if kind.void_status and kind.status_column:
         setattr(row, kind.status_column, kind.void_status)
-    row.version += 1  # type: ignore[attr-defined]
+    row.version += 1
     session.add(row)
     _keep_version(session, kind, row, access, "void", reason)
     _announce(session, kind, kind.voided_event, row)

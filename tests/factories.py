@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from api.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department, Scope
+from api.principal import Access, Principal
 from api.validation import id_number_check_char, today_in_china
 
 SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
@@ -203,3 +205,25 @@ def application_body(**overrides: Any) -> dict[str, Any]:
         "commitment": True,
     }
     return _apply(body, overrides)
+
+
+def access_for(
+    department: str,
+    region: str = "420200",
+    *,
+    scopes: tuple[Scope, ...] | None = None,
+    staff: bool = False,
+    purpose_stated: bool = False,
+) -> Access:
+    """An `Access` as the token dependency would build it, without a token."""
+    dept = Department(department)
+    principal = Principal(
+        subject=f"test-{dept.value}-{region}",
+        actor_type="user" if staff else "client",
+        department=dept,
+        region=region,
+        scopes=frozenset(DEPARTMENT_SCOPES[dept] if scopes is None else scopes),
+        purposes=DEPARTMENT_PURPOSES[dept],
+        jti="test",
+    )
+    return Access(principal, principal.purposes[0], purpose_stated)

@@ -1,12 +1,13 @@
 """The routes every shared registry has, built from its `RecordKind` and access policy."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from api import idempotency, records
 from api.deps import SessionDep
@@ -19,7 +20,9 @@ from api.validation import RegionPrefix
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=512)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64)]
 
 
@@ -50,10 +53,23 @@ def parse_if_match(value: str | None) -> int:
     text = value.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
         raise PreconditionFailed(
-            "If-Match must carry a version ETag such as \"3\".",
+            'If-Match must carry a version ETag such as "3".',
             errors=[FieldError("If-Match", "not a version ETag")],
         )
     return int(text)
+
+
+PresentRows = Callable[[Session, list[Any], Access], list[dict[str, Any]]]
+
+
+def shown_record(
+    kind: RecordKind[Any], out: type[BaseModel], data: dict[str, Any], access: Access
+) -> dict[str, Any]:
+    """One stored record as the caller may see it, in its JSON form."""
+    # exclude_unset: fields a caller may not see are left out, not shown as null.
+    return out.model_validate(kind.present(data, access)).model_dump(
+        mode="json", exclude_unset=True
+    )
 
 
 def add_record_routes(
@@ -63,17 +79,28 @@ def add_record_routes(
     out: type[BaseModel],
     read: Any,
     write: Any,
+    present_rows: PresentRows | None = None,
 ) -> None:
     """Register create, read, list, correct, void and history routes for `kind`.
 
     `read` and `write` are the `Annotated[Access, ...]` aliases from `api.deps` that state
-    the routes' scope; jurisdiction and minimisation follow from the kind.
+    the routes' scope; jurisdiction and minimisation follow from the kind. `present_rows`
+    replaces the one-by-one presenter where a page needs extra look-ups.
     """
     body_type: Any = kind.body
     name = kind.resource
 
-    def shown(row: Any, access: Access) -> dict[str, Any]:
-        return jsonable_encoder(out.model_validate(kind.present(snapshot(row), access)))
+    def one_by_one(session: Session, rows: list[Any], access: Access) -> list[dict[str, Any]]:
+        return [shown_record(kind, out, snapshot(row), access) for row in rows]
+
+    shown_rows = present_rows or one_by_one
+
+    def shown(session: Session, row: Any, access: Access) -> dict[str, Any]:
+        return shown_rows(session, [row], access)[0]
+
+    def answer(session: Session, row: Any, access: Access) -> JSONResponse:
+        # Already validated against `out` by the presenter; sent as is, with its ETag.
+        return JSONResponse(shown(session, row, access), headers={"ETag": etag(row.version)})
 
     @router.post("", status_code=201, response_model=out, summary=f"Create a {name} record")
     def create(
@@ -85,11 +112,13 @@ def add_record_routes(
     ) -> Response:
         if idempotency_key:
             fingerprint = idempotency.body_fingerprint(body.model_dump(mode="json"))
-            earlier = idempotency.claim(session, access, key=idempotency_key, fingerprint=fingerprint)
+            earlier = idempotency.claim(
+                session, access, key=idempotency_key, fingerprint=fingerprint
+            )
             if earlier is not None:
                 return JSONResponse(earlier.body, earlier.status_code, earlier.headers)
         row = records.create_record(session, kind, body=body, access=access)
-        answer = shown(row, access)
+        answer = shown(session, row, access)
         headers = {"ETag": etag(row.version), "Location": f"{request.url.path}/{row.id}"}
         if idempotency_key:
             idempotency.remember(
@@ -113,47 +142,45 @@ def add_record_routes(
         page = records.list_records(
             session, kind, access=access, filters=filters, limit=limit, cursor=cursor
         )
-        return {"items": [shown(r, access) for r in page.items], "next_cursor": page.next_cursor}
+        return {"items": shown_rows(session, page.items, access), "next_cursor": page.next_cursor}
 
     @router.get("/{record_id}", response_model=out, summary=f"Read one {name} record")
     def read_one(
-        record_id: str, response: Response, session: SessionDep, access: read  # type: ignore[valid-type]
-    ) -> Any:
-        row = records.get_record(session, kind, record_id, access=access)
-        response.headers["ETag"] = etag(row.version)
-        return shown(row, access)
+        record_id: str,
+        session: SessionDep,
+        access: read,  # type: ignore[valid-type]
+    ) -> Response:
+        return answer(session, records.get_record(session, kind, record_id, access=access), access)
 
     @router.patch("/{record_id}", response_model=out, summary=f"Correct a {name} record")
     def correct(
         record_id: str,
-        response: Response,
         session: SessionDep,
         access: write,  # type: ignore[valid-type]
         patch: Annotated[dict[str, Any], Body(description="JSON merge patch (RFC 7396)")],
         if_match: IfMatch = None,
-    ) -> Any:
+    ) -> Response:
         version = parse_if_match(if_match)
         row = records.update_record(
             session, kind, record_id, expected_version=version, patch=patch, access=access
         )
-        response.headers["ETag"] = etag(row.version)
-        return shown(row, access)
+        return answer(session, row, access)
 
     @router.post("/{record_id}/void", response_model=out, summary=f"Void a {name} record")
     def void(
         record_id: str,
         body: VoidBody,
-        response: Response,
         session: SessionDep,
         access: write,  # type: ignore[valid-type]
-    ) -> Any:
+    ) -> Response:
         row = records.void_record(session, kind, record_id, reason=body.reason, access=access)
-        response.headers["ETag"] = etag(row.version)
-        return shown(row, access)
+        return answer(session, row, access)
 
     @router.get("/{record_id}/history", summary=f"Every version of a {name} record")
     def history(
-        record_id: str, session: SessionDep, access: read  # type: ignore[valid-type]
+        record_id: str,
+        session: SessionDep,
+        access: read,  # type: ignore[valid-type]
     ) -> dict[str, Any]:
         versions = records.record_history(session, kind, record_id, access=access)
         items = [
@@ -164,8 +191,8 @@ def add_record_routes(
                 changed_by=v.changed_by,
                 department=v.department,
                 reason=v.reason,
-                record=out.model_validate(kind.present(v.data, access)).model_dump(mode="json"),
-            )
+                record=shown_record(kind, out, v.data, access),
+            ).model_dump(mode="json")
             for v in versions
         ]
-        return {"items": jsonable_encoder(items), "next_cursor": None}
+        return {"items": items, "next_cursor": None}

@@ -15,12 +15,12 @@ from api.registries import persons
 from api.registries.household_entries import HOUSEHOLD_ENTRIES
 from api.registries.persons import PERSONS
 from tests.factories import (
+    access_for,
     birth_body,
     household_birth_entry_body,
     household_entry_body,
     person_body,
 )
-from tests.registries.test_persons import access_for
 
 PUBLIC_SECURITY = access_for("public_security")
 

@@ -13,8 +13,7 @@ from api.models.person import PersonIn
 from api.registries import persons
 from api.registries.marriages import MARRIAGES
 from api.registries.persons import PERSONS
-from tests.factories import days_ago, marriage_body, person_body, person_ref
-from tests.registries.test_persons import access_for
+from tests.factories import access_for, days_ago, marriage_body, person_body, person_ref
 
 CIVIL_AFFAIRS = access_for("civil_affairs")
 

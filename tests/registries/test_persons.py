@@ -15,35 +15,11 @@ from api.errors import Forbidden, InvalidInput, NotFound
 from api.models import Birth, FeedEvent, Person, RecordVersion
 from api.models.birth import BirthIn
 from api.models.person import PersonIn
-from api.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department, Scope
-from api.principal import Access, Principal
+from api.policy import Scope
 from api.registries import persons
 from api.registries.births import BIRTHS
 from api.registries.persons import PERSONS
-from tests.factories import birth_body, person_body, person_ref
-
-
-def access_for(
-    department: str,
-    region: str = "420200",
-    *,
-    scopes: tuple[Scope, ...] | None = None,
-    staff: bool = False,
-    purpose_stated: bool = False,
-) -> Access:
-    """An `Access` as the token dependency would build it, without a token."""
-    dept = Department(department)
-    principal = Principal(
-        subject=f"test-{dept.value}-{region}",
-        actor_type="user" if staff else "client",
-        department=dept,
-        region=region,
-        scopes=frozenset(DEPARTMENT_SCOPES[dept] if scopes is None else scopes),
-        purposes=DEPARTMENT_PURPOSES[dept],
-        jti="test",
-    )
-    return Access(principal, principal.purposes[0], purpose_stated)
-
+from tests.factories import access_for, birth_body, person_body, person_ref
 
 PUBLIC_SECURITY = access_for("public_security")
 MATERNAL_HEALTH = access_for("maternal_health")
