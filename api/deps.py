@@ -13,6 +13,7 @@ from api.db import commit
 from api.errors import Forbidden, Unauthorized
 from api.policy import Purpose, Scope
 from api.principal import Access, Principal
+from api.registries.ultrasound_exams import may_read, may_write
 from api.security.keys import SigningKey
 from api.security.tokens import InvalidToken, decode_access_token
 
@@ -122,13 +123,27 @@ def scoped(*scopes: Scope) -> object:
     return Security(check, scopes=[s.value for s in scopes])
 
 
+def ultrasound_reader(access: AccessDep) -> Access:
+    """Admit only callers who may read ultrasound exams (maternal health, auditors)."""
+    if not may_read(access.principal):
+        raise Forbidden("Ultrasound exams are readable only by maternal health and auditors.")
+    return access
+
+
+def ultrasound_writer(access: AccessDep) -> Access:
+    """Admit only maternal health systems holding ultrasounds:write."""
+    if not may_write(access.principal):
+        raise Forbidden("Ultrasound exams are written only by maternal health (ultrasounds:write).")
+    return access
+
+
 S = Scope
 PersonsRead = Annotated[Access, scoped(S.PERSONS_READ)]
 PersonsWrite = Annotated[Access, scoped(S.PERSONS_WRITE)]
 BirthsRead = Annotated[Access, scoped(S.BIRTHS_READ)]
 BirthsWrite = Annotated[Access, scoped(S.BIRTHS_WRITE)]
-UltrasoundsRead = Annotated[Access, scoped(S.ULTRASOUNDS_READ)]
-UltrasoundsWrite = Annotated[Access, scoped(S.ULTRASOUNDS_WRITE)]
+UltrasoundsRead = Annotated[Access, Security(ultrasound_reader, scopes=["ultrasounds:read"])]
+UltrasoundsWrite = Annotated[Access, Security(ultrasound_writer, scopes=["ultrasounds:write"])]
 HouseholdsRead = Annotated[Access, scoped(S.HOUSEHOLDS_READ)]
 HouseholdsWrite = Annotated[Access, scoped(S.HOUSEHOLDS_WRITE)]
 MarriagesRead = Annotated[Access, scoped(S.MARRIAGES_READ)]

@@ -152,6 +152,7 @@ def _append_audit(session: Session, events: list[PendingAuditEvent]) -> None:
             person_ids=item.person_ids,
             outcome=item.outcome,
             prev_hash=head.last_hash or GENESIS_HASH,
+            hash="",
         )
         event.hash = audit_hash(event)
         head.last_hash = event.hash
@@ -171,3 +172,17 @@ def write_journal(session: Session) -> None:
     if journal.audit:
         _append_audit(session, journal.audit)
     session.flush()
+
+
+def reserve_feed_seqs(session: Session, count: int) -> int:
+    """Lock the feed head and reserve `count` consecutive seqs; return the first.
+
+    For bulk writers that insert their feed events themselves (api/bulk): the head stays
+    locked until the transaction ends, so the reserved seqs still follow commit order.
+    """
+    head = _locked_head(session, FEED_HEAD)
+    first = head.last_seq + 1
+    head.last_seq += count
+    session.add(head)
+    session.flush()
+    return first

@@ -23,6 +23,7 @@ from api.errors import (
     InvalidInput,
     NotFound,
     PreconditionFailed,
+    validation_detail,
     validation_errors,
 )
 from api.journal import PendingFeedEvent, pending
@@ -233,10 +234,7 @@ def _validated(kind: RecordKind[M], data: Row) -> BaseModel:
         return kind.body.model_validate(data)
     except ValidationError as exc:
         errors = validation_errors(exc.errors())
-        raise InvalidInput(
-            f"The corrected record is not valid: {', '.join(e['field'] for e in errors[:5])}.",
-            errors=errors,
-        ) from None
+        raise InvalidInput(validation_detail(exc.errors(), errors), errors=errors) from None
 
 
 def update_record(

@@ -2,11 +2,12 @@
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, BigInteger, Column, Index, SmallInteger
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
-from api.models.base import new_id
+from api.models.base import Instant, new_id
 
 
 class AuditEvent(SQLModel, table=True):
@@ -32,3 +33,25 @@ class AuditEvent(SQLModel, table=True):
     outcome: str = Field(max_length=16)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class AuditEventOut(BaseModel):
+    """One audit event as auditors read it, with its place in its hash chain."""
+
+    id: str
+    occurred_at: Instant
+    actor: str
+    actor_type: str
+    department: str
+    region: str
+    purpose: str
+    case_id: str | None
+    action: str
+    resource: str
+    record_ids: list[str]
+    person_ids: list[str]
+    outcome: str
+    chain: int
+    chain_seq: int
+    prev_hash: str
+    hash: str

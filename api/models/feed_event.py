@@ -3,10 +3,12 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from api.db import UTCDateTime, utcnow
+from api.models.base import Instant
 
 
 class FeedEvent(SQLModel, table=True):
@@ -21,3 +23,23 @@ class FeedEvent(SQLModel, table=True):
     record_id: str = Field(max_length=36)
     region: str = Field(max_length=12, index=True)
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class FeedEventOut(BaseModel):
+    """One event as a subscriber receives it; `data` is cut to what it may read."""
+
+    seq: int
+    type: str
+    occurred_at: Instant
+    resource: str
+    id: str
+    region: str
+    data: dict[str, Any]
+
+
+class FeedPageOut(BaseModel):
+    """A page of the feed: poll again with `next_cursor` as `after`, at once if `has_more`."""
+
+    items: list[FeedEventOut]
+    next_cursor: str
+    has_more: bool
