@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = 900
     discrepancy_due_days: int = 30
     crosscheck_schedule: str = "02:00"
+    # A queued or running cross-check untouched this long was left by a dead process.
+    crosscheck_stale_after_seconds: int = Field(default=6 * 3600, ge=60)
+    discrepancy_export_max_rows: int = Field(default=100_000, ge=1)
     timezone: str = "Asia/Shanghai"
     db_pool_size: int = 10
 

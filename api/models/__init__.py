@@ -5,6 +5,8 @@ from api.models.audit_subject import AuditSubject
 from api.models.birth import Birth
 from api.models.birth_service_application import BirthServiceApplication
 from api.models.client import Client
+from api.models.crosscheck_run import CrosscheckRun
+from api.models.discrepancy import Discrepancy
 from api.models.feed_event import FeedEvent
 from api.models.household_entry import HouseholdEntry
 from api.models.idempotency_record import IdempotencyRecord
@@ -22,6 +24,8 @@ __all__ = [
     "Birth",
     "BirthServiceApplication",
     "Client",
+    "CrosscheckRun",
+    "Discrepancy",
     "FeedEvent",
     "HouseholdEntry",
     "IdempotencyRecord",

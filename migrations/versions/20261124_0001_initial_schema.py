@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 16:30:15.838503+00:00
+Create Date: 2026-11-24 16:40:16.686449+00:00
 """
 from collections.abc import Sequence
 
@@ -130,6 +130,65 @@ def upgrade() -> None:
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_client_client_id'), ['client_id'], unique=True)
 
+    op.create_table('crosscheck_run',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('requested_department', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('input_fingerprint', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('opened', sa.Integer(), nullable=False),
+    sa.Column('reopened', sa.Integer(), nullable=False),
+    sa.Column('closed', sa.Integer(), nullable=False),
+    sa.Column('unchanged', sa.Integer(), nullable=False),
+    sa.Column('reused', sa.Boolean(), nullable=False),
+    sa.Column('reused_from', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('crosscheck_run', schema=None) as batch_op:
+        batch_op.create_index('ix_crosscheck_run_region_created_at', ['region', 'created_at'], unique=False)
+        batch_op.create_index('uq_crosscheck_run_active_region', ['region'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+
+    op.create_table('discrepancy',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('fingerprint', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('detected_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_by', sa.Date(), nullable=False),
+    sa.Column('subjects', sa.JSON(), nullable=False),
+    sa.Column('fields', sa.JSON(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('resolution', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('resolved_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reopened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('first_run_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('last_seen_run_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('fingerprint')
+    )
+    with op.batch_alter_table('discrepancy', schema=None) as batch_op:
+        batch_op.create_index('ix_discrepancy_due_by_id', ['due_by', 'id'], unique=False)
+        batch_op.create_index('ix_discrepancy_region_status_due_by', ['region', 'status', 'due_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_discrepancy_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_discrepancy_type'), ['type'], unique=False)
+
     op.create_table('feed_event',
     sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
@@ -204,11 +263,13 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('death_date', sa.Date(), nullable=True),
     sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('jurisdiction_region', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_household_region'), ['household_region'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_id_number'), ['id_number'], unique=True)
+        batch_op.create_index(batch_op.f('ix_person_jurisdiction_region'), ['jurisdiction_region'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_residence_region'), ['residence_region'], unique=False)
 
     op.create_table('record_version',
@@ -347,6 +408,7 @@ def downgrade() -> None:
     op.drop_table('record_version')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_residence_region'))
+        batch_op.drop_index(batch_op.f('ix_person_jurisdiction_region'))
         batch_op.drop_index(batch_op.f('ix_person_id_number'))
         batch_op.drop_index(batch_op.f('ix_person_household_region'))
 
@@ -365,6 +427,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_feed_event_region'))
 
     op.drop_table('feed_event')
+    with op.batch_alter_table('discrepancy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_discrepancy_type'))
+        batch_op.drop_index(batch_op.f('ix_discrepancy_status'))
+        batch_op.drop_index('ix_discrepancy_region_status_due_by')
+        batch_op.drop_index('ix_discrepancy_due_by_id')
+
+    op.drop_table('discrepancy')
+    with op.batch_alter_table('crosscheck_run', schema=None) as batch_op:
+        batch_op.drop_index('uq_crosscheck_run_active_region', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+        batch_op.drop_index('ix_crosscheck_run_region_created_at')
+
+    op.drop_table('crosscheck_run')
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_client_client_id'))
 
