@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api import auth
 from api.deps import PrincipalDep, SessionDep, SettingsDep, SigningKeyDep
-from api.errors import Forbidden, InvalidInput, problem_response
+from api.errors import FieldError, Forbidden, InvalidInput, problem_response
 from api.policy import Department
 from api.security.keys import jwks
 from api.security.tokens import InvalidToken, decode_access_token
@@ -101,13 +101,13 @@ def revoke(
                 audience=settings.audience,
             )
         except InvalidToken as exc:
-            raise InvalidInput(str(exc), errors=[{"field": "token", "message": str(exc)}]) from exc
+            raise InvalidInput(str(exc), errors=[FieldError("token", str(exc))]) from exc
         owner, target, expires = str(claims["sub"]), str(claims["jti"]), int(claims["exp"])
     elif jti:
         owner, target, expires = principal.subject, jti, 0
     else:
         raise InvalidInput(
-            "Name the token to revoke.", errors=[{"field": "jti", "message": "required"}]
+            "Name the token to revoke.", errors=[FieldError("jti", "required")]
         )
     if owner != principal.subject and principal.department != Department.ADMIN:
         raise Forbidden("Only the token's holder or an administrator may revoke it.")
