@@ -19,12 +19,14 @@ from api.routers import (
     marriages,
     oauth,
     persons,
+    portal,
+    stats,
     ultrasound_exams,
 )
 from api.security.keys import load_signing_key
 
 # Routes answered without a token; every other router demands one (see `create_app`).
-PUBLIC_ROUTERS = (health.router, oauth.router)
+PUBLIC_ROUTERS = (health.router, oauth.router, portal.router)
 AUTHENTICATED_ROUTERS = (
     births.router,
     ultrasound_exams.router,
@@ -36,6 +38,7 @@ AUTHENTICATED_ROUTERS = (
     bulk_import.router,
     crosscheck.router,
     discrepancies.router,
+    stats.router,
 )
 
 

@@ -23,6 +23,8 @@ Cursor = Annotated[str | None, Query(max_length=512)]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
 ]
+# Bounded so that a day's start converts to UTC without overflowing.
+FilterDate = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(9999, 12, 30))]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64)]
 
 
@@ -133,8 +135,8 @@ def add_record_routes(
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         region: Annotated[RegionPrefix | None, Query()] = None,
-        date_from: date | None = None,
-        date_to: date | None = None,
+        date_from: FilterDate = None,
+        date_to: FilterDate = None,
         status: Annotated[str | None, Query(max_length=16)] = None,
         include_voided: bool = False,
     ) -> dict[str, Any]:

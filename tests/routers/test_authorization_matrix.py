@@ -163,6 +163,17 @@ POLICY: dict[str, Rule] = {
         lambda _: {"resolution": "confirmed_correct", "note": "核实无误"},
     ),
     "GET /v1/discrepancies/{id}/history": Rule(CROSSCHECK_READ, R, "discrepancies"),
+    # Aggregates cut to the caller's jurisdiction (stats:read: the commission and admin).
+    **{
+        f"GET /v1/stats/{name}": Rule({HC, ADMIN, CLERK, REVIEWER, SUPERVISOR}, A)
+        for name in (
+            "births-by-month",
+            "sex-ratio",
+            "registration-completeness",
+            "discrepancy-closure",
+            "online-share",
+        )
+    },
     "GET /v1/feed": Rule(FEED_READ, A),
     "GET /v1/audit-events": Rule(AUDIT_READ, A),
 }

@@ -1,0 +1,1 @@
+"""The staff portal driven in headless Chromium (pytest -m browser)."""
