@@ -70,7 +70,7 @@ class CharReadings:
         """Return the tone-less reading of one character (the character itself if none)."""
         reading = self._chars.get(ch)
         if reading is None:
-            got = lazy_pinyin(ch, style=Style.NORMAL, errors=lambda x: [x])
+            got = lazy_pinyin(ch, style=Style.NORMAL, errors="default")
             reading = got[0] if got else ch
             self._chars[ch] = reading
         return reading
