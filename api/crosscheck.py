@@ -215,7 +215,7 @@ def input_fingerprint(session: Session, run: CrosscheckRun) -> str:
     """
     prefix = loader.significant_prefix(run.region)
     # The loader's own row selection, so that the summary covers what the engine sees.
-    where = loader._filters(prefix, True)
+    where = loader.region_filters(prefix, True)
     parts = [FINGERPRINT_SCHEME, run.as_of.isoformat(), prefix]
     for table in SOURCE_TABLES:
         row = session.execute(

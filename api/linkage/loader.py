@@ -64,7 +64,7 @@ def significant_prefix(region: str) -> str:
     return prefix
 
 
-def _filters(prefix: str, counterparts: bool) -> dict[str, str]:
+def region_filters(prefix: str, counterparts: bool) -> dict[str, str]:
     """Return the WHERE clause of each table for a region prefix (digits only)."""
     if not prefix:
         return {t: "voided_at IS NULL" for t in SCHEMAS} | {
@@ -269,7 +269,7 @@ def load(
     dialect = connection.dialect.name
     if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - the service runs on these
         raise ValueError(f"unsupported database: {dialect}")
-    where = _filters(prefix, counterparts)
+    where = region_filters(prefix, counterparts)
     if dialect == "sqlite":
         raw = _read_sqlite_all(driver, where)
     else:
