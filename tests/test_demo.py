@@ -25,7 +25,9 @@ def test_demo_loads_every_registry_with_a_first_version(session: Session) -> Non
     assert all(p.jurisdiction_region for p in session.exec(select(Person)).all())
 
 
-def test_demo_clients_get_tokens_and_read_their_jurisdiction(session: Session, client: TestClient) -> None:
+def test_demo_clients_get_tokens_and_read_their_jurisdiction(
+    session: Session, client: TestClient
+) -> None:
     summary = seed_demo(session, births=30, seed=3, as_of=AS_OF)
     session.commit()
     maternal = next(c for c in summary.credentials.clients if c["department"] == "maternal_health")

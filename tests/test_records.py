@@ -105,7 +105,10 @@ def test_a_failed_create_leaves_no_trace(app: FastAPI) -> None:
 def test_merge_patch_replaces_nested_members_and_removes_nulls() -> None:
     target = {"a": 1, "mother": {"id_number": "x", "name": "王芳"}, "child_name": "李"}
     patch = {"mother": {"name": "王芬"}, "child_name": None}
-    assert records.merge_patch(target, patch) == {"a": 1, "mother": {"id_number": "x", "name": "王芬"}}
+    assert records.merge_patch(target, patch) == {
+        "a": 1,
+        "mother": {"id_number": "x", "name": "王芬"},
+    }
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,9 @@ def present(row: Row, access: Access) -> dict[str, Any]:
 
 def verify_mother(session: Session, birth: Birth, access: Access) -> None:
     """Record whether the mother's ID number is among the persons."""
-    found = session.exec(select(Person.id).where(Person.id_number == birth.mother_id_number)).first()
+    found = session.exec(
+        select(Person.id).where(Person.id_number == birth.mother_id_number)
+    ).first()
     birth.mother_verified = found is not None
 
 
