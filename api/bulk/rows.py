@@ -1,0 +1,157 @@
+"""Writing many rows in one go: COPY on PostgreSQL, one executemany on SQLite."""
+
+import os
+from collections.abc import Sequence
+from datetime import UTC
+from functools import cache
+from typing import Any
+
+import psycopg
+from pydantic import TypeAdapter
+from pydantic_core import PydanticUndefined
+from sqlalchemy import JSON, Column, MetaData, Table, Text, bindparam, cast, insert, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, SQLModel
+
+from api.db import UTCDateTime
+
+Row = dict[str, Any]
+_JSON_OBJECT = TypeAdapter(dict[str, Any])
+_JSON_ANY = TypeAdapter(Any)
+
+
+class JsonText(str):
+    """A JSON document already serialised, written to a JSON column as it is."""
+
+
+def to_json(value: Any) -> JsonText:
+    """Serialise column values as `api.records.snapshot` does (instants in UTC with `Z`)."""
+    adapter = _JSON_OBJECT if isinstance(value, dict) else _JSON_ANY
+    return JsonText(adapter.dump_json(value).decode())
+
+
+def new_ids(count: int) -> list[str]:
+    """`count` random UUID4 strings, like `api.models.base.new_id` but faster in bulk."""
+    digits = os.urandom(16 * count).hex()
+    ids = []
+    for start in range(0, 32 * count, 32):
+        h = digits[start : start + 32]
+        variant = "89ab"[int(h[16], 16) & 3]
+        ids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
+    return ids
+
+
+@cache
+def instant_columns(table: Table) -> tuple[str, ...]:
+    """The table's instant (UTC timestamp) columns."""
+    return tuple(c.name for c in table.columns if isinstance(c.type, UTCDateTime))
+
+
+def in_utc(row: Row, columns: Sequence[str]) -> None:
+    """Put the row's instants in UTC, as they read back from the database."""
+    for name in columns:
+        value = row.get(name)
+        if value is not None:
+            row[name] = value.astimezone(UTC)
+
+
+@cache
+def column_defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """The model's plain default values; factories (ids, instants, lists) are left out."""
+    return {
+        name: info.default
+        for name, info in model.model_fields.items()
+        if info.default is not PydanticUndefined and info.default_factory is None
+    }
+
+
+@cache
+def list_columns(model: type[SQLModel]) -> tuple[str, ...]:
+    """Columns whose default is a fresh empty list (e.g. a person's `sources`)."""
+    return tuple(name for name, info in model.model_fields.items() if info.default_factory is list)
+
+
+@cache
+def _text_json_view(table: Table) -> Table:
+    # The same table with JSON columns typed as text, so that pre-serialised documents are
+    # written as they are instead of being serialised a second time.
+    columns = [
+        Column(c.name, Text() if isinstance(c.type, JSON) else c.type, primary_key=c.primary_key)
+        for c in table.columns
+    ]
+    return Table(table.name, MetaData(), *columns)
+
+
+def _json_ready(table: Table, rows: Sequence[Row]) -> Sequence[Row]:
+    # Serialises JSON columns in place: the rows are the caller's scratch copies.
+    json_columns = [c.name for c in table.columns if isinstance(c.type, JSON)]
+    for row in rows:
+        for name in json_columns:
+            if not isinstance(row[name], JsonText):
+                row[name] = to_json(row[name])
+    return rows
+
+
+def is_postgresql(session: Session) -> bool:
+    """True when the session talks to PostgreSQL."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _sqlite_executemany(session: Session, table: Table, rows: Sequence[Row]) -> None:
+    # The statement SQLAlchemy would run, with the same bind processors (so instants are
+    # stored in its text format), minus its per-parameter bookkeeping: a third of the cost.
+    connection = session.connection()
+    dialect = connection.dialect
+    view = _text_json_view(table)
+    statement = str(insert(view).compile(dialect=dialect))
+    columns = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in view.columns]
+    params = [
+        tuple(process(row[name]) if process else row[name] for name, process in columns)
+        for row in rows
+    ]
+    connection.exec_driver_sql(statement, params)
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Row]) -> None:
+    """Insert rows holding a value for every column of `table`."""
+    if not rows:
+        return
+    ready = _json_ready(table, rows)
+    if not is_postgresql(session):
+        _sqlite_executemany(session, table, ready)
+        return
+    names = [c.name for c in table.columns]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    # COPY bypasses SQLAlchemy, so its errors are translated to SQLAlchemy's like any other
+    # statement's (a unique key taken by a concurrent writer is an IntegrityError).
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in ready:
+                copy.write_row([row[n] for n in names])
+    except psycopg.errors.IntegrityError as exc:
+        raise IntegrityError(statement, None, exc) from exc
+    except psycopg.Error as exc:
+        raise DBAPIError(statement, None, exc) from exc
+
+
+def update_rows(session: Session, table: Table, rows: Sequence[Row]) -> None:
+    """Overwrite whole rows by primary key `id`, in one executemany."""
+    if not rows:
+        return
+    view = _text_json_view(table)
+    cast_json = is_postgresql(session)
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name == "id":
+            continue
+        value: Any = bindparam(f"b_{column.name}", type_=view.c[column.name].type)
+        # PostgreSQL will not put a text parameter into a json column without a cast.
+        if cast_json and isinstance(column.type, JSON):
+            value = cast(value, column.type)
+        values[column.name] = value
+    statement = update(view).where(view.c.id == bindparam("b_id")).values(values)
+    ready = _json_ready(table, rows)
+    session.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in ready])
