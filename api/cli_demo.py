@@ -30,7 +30,8 @@ def _print(credentials: DemoCredentials) -> None:
             f"username={item['username']}  password={item['password']}",
             soft_wrap=True,
         )
-    console.print(f"API documentation: {get_settings().public_base_url}/docs", soft_wrap=True)
+    base = get_settings().public_base_url
+    console.print(f"API documentation: {base}/docs    Staff portal: {base}/portal/", soft_wrap=True)
     console.print(f"(kept in {CREDENTIALS_FILE}, readable by you only)", soft_wrap=True)
 
 
