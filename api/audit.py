@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import String, cast, func
 from sqlmodel import Session, and_, col, or_, select
 
-from api.errors import FieldError, InvalidInput
 from api.journal import (
     AUDIT_CHAINS,
     GENESIS_HASH,
@@ -17,7 +16,7 @@ from api.journal import (
     pending,
 )
 from api.models import AuditEvent, AuditSubject, JournalHead, Person
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.pagination import Page, decode_instant_cursor, encode_cursor
 from api.principal import Access, Principal
 
 
@@ -102,20 +101,6 @@ class AuditFilters:
     occurred_to: datetime | None = None
 
 
-def _keyset(cursor: str) -> tuple[datetime, str]:
-    occurred_at, event_id = decode_cursor(cursor, arity=2)
-    try:
-        after = datetime.fromisoformat(str(occurred_at))
-    except ValueError:
-        after = None
-    if after is None or after.tzinfo is None:
-        raise InvalidInput(
-            "The cursor is not one this service issued.",
-            errors=[FieldError("cursor", "invalid cursor")],
-        )
-    return after, str(event_id)
-
-
 def list_audit_events(
     session: Session, *, access: Access, filters: AuditFilters, limit: int, cursor: str | None
 ) -> Page[AuditEvent]:
@@ -138,7 +123,7 @@ def list_audit_events(
     if filters.occurred_to is not None:
         query = query.where(col(AuditEvent.occurred_at) < filters.occurred_to)
     if cursor:
-        before, last_id = _keyset(cursor)
+        before, last_id = decode_instant_cursor(cursor)
         query = query.where(
             or_(
                 col(AuditEvent.occurred_at) < before,

@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from api.errors import FieldError, InvalidInput
@@ -40,3 +41,18 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
             errors=[FieldError("cursor", "invalid cursor")],
         )
     return values
+
+
+def decode_instant_cursor(cursor: str) -> tuple[datetime, str]:
+    """Unpack a cursor of `(instant, id)`, the key of lists ordered by time."""
+    instant, last_id = decode_cursor(cursor, arity=2)
+    try:
+        after = datetime.fromisoformat(str(instant))
+    except ValueError:
+        after = None
+    if after is None or after.tzinfo is None:
+        raise InvalidInput(
+            "The cursor is not one this service issued.",
+            errors=[FieldError("cursor", "invalid cursor")],
+        )
+    return after, str(last_id)

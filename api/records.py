@@ -29,7 +29,7 @@ from api.errors import (
 from api.journal import PendingFeedEvent, pending
 from api.models import RecordVersion
 from api.models.base import SHANGHAI, RecordColumns, StrictBody
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.pagination import Page, decode_instant_cursor, encode_cursor
 from api.principal import Access
 from api.validation import region_prefix_digits
 
@@ -380,16 +380,7 @@ def list_records(
     if not filters.include_voided:
         query = query.where(col(model.voided_at).is_(None))
     if cursor:
-        created_at, last_id = decode_cursor(cursor, arity=2)
-        try:
-            after = datetime.fromisoformat(str(created_at))
-        except ValueError:
-            after = None
-        if after is None or after.tzinfo is None:
-            raise InvalidInput(
-                "The cursor is not one this service issued.",
-                errors=[FieldError("cursor", "invalid cursor")],
-            )
+        after, last_id = decode_instant_cursor(cursor)
         query = query.where(
             or_(model.created_at > after, and_(model.created_at == after, model.id > str(last_id)))
         )

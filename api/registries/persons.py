@@ -5,7 +5,6 @@ so every change, whoever causes it, is validated, versioned, announced and audit
 """
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,7 +15,7 @@ from api.audit import person_access_log, record_access
 from api.errors import FieldError, Forbidden, InvalidInput, NotFound, validation_errors
 from api.models import AuditEvent, Birth, Person
 from api.models.person import PersonIn, PersonStatus
-from api.pagination import Page, decode_cursor, encode_cursor
+from api.pagination import Page, decode_instant_cursor, encode_cursor
 from api.policy import Scope
 from api.principal import Access
 from api.records import RecordKind, Row, snapshot
@@ -168,20 +167,6 @@ def lookup_person(session: Session, *, id_number: str, access: Access) -> Person
     return person
 
 
-def _after(cursor: str) -> tuple[datetime, str]:
-    occurred_at, event_id = decode_cursor(cursor, arity=2)
-    try:
-        instant = datetime.fromisoformat(str(occurred_at))
-    except ValueError:
-        instant = None
-    if instant is None or instant.tzinfo is None:
-        raise InvalidInput(
-            "The cursor is not one this service issued.",
-            errors=[FieldError("cursor", "invalid cursor")],
-        )
-    return instant, str(event_id)
-
-
 def access_log(
     session: Session, person_id: str, *, access: Access, limit: int, cursor: str | None
 ) -> Page[AuditEvent]:
@@ -197,7 +182,7 @@ def access_log(
     person = session.get(Person, person_id)
     if person is None or not (anywhere or access.principal.can_see(person.jurisdiction_region)):
         raise NotFound("No persons record with this id.")
-    before = _after(cursor) if cursor else None
+    before = decode_instant_cursor(cursor) if cursor else None
     events = person_access_log(session, person_id=person.id, limit=limit + 1, before=before)
     next_cursor = None
     if len(events) > limit:
