@@ -192,10 +192,14 @@ def measure(
 ) -> tuple[Result, Result]:
     """Saturate, then drive at 80% of saturation; print both."""
     asyncio.run(closed_loop(base, path, ids, headers, args.clients, 2.0))  # warm up
+    cpu = time.process_time()
     saturated = asyncio.run(closed_loop(base, path, ids, headers, args.clients, args.duration))
+    # Near 100% means the load generator, not the server, was the limit.
+    client_cpu = (time.process_time() - cpu) / saturated.seconds
     paced = asyncio.run(open_loop(base, path, ids, headers, 0.8 * saturated.rate, args.duration))
     print(
-        f"  {label:<22} saturation {saturated.rate:7,.0f} req/s ({saturated.errors} errors)  |"
+        f"  {label:<22} saturation {saturated.rate:7,.0f} req/s ({saturated.errors} errors,"
+        f" client CPU {client_cpu:.0%})  |"
         f"  at {paced.rate:5,.0f} req/s: p50 {paced.percentile(50):6.1f} ms,"
         f" p99 {paced.percentile(99):6.1f} ms ({paced.errors} errors)"
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
@@ -18,7 +19,13 @@ from api.bulk import fast_path
 from api.bulk.lines import Line, LineSplitter
 from api.bulk.outcome import MAX_REPORTED_LINES, BatchOutcome, ImportSummary, LineError
 from api.bulk.row_path import replacement_patch
-from api.bulk_import import import_ndjson, kind_for, prepare_batch, store_prepared
+from api.bulk_import import (
+    ImportInterrupted,
+    import_ndjson,
+    kind_for,
+    prepare_batch,
+    store_prepared,
+)
 from api.cli import app as cli
 from api.config import Settings
 from api.errors import FieldError
@@ -26,10 +33,8 @@ from api.models import AuditEvent, Birth, RecordVersion
 from api.policy import DEPARTMENT_PURPOSES, Department, Scope
 from api.principal import Access, Principal
 from api.records import snapshot
+from api.registries.births import BIRTHS
 from tests.factories import birth_body, person_ref
-
-BIRTHS = kind_for("births")
-assert BIRTHS is not None
 
 
 def access(region: str = "420200") -> Access:
@@ -253,3 +258,29 @@ def test_unchanged_lines_of_a_void_record_stay_unchanged(app: FastAPI, session: 
 
     assert outcome.unchanged == 1
     assert session.exec(select(col(Birth.version))).one() == 1
+
+
+def test_an_import_stopped_by_the_database_keeps_the_batches_it_committed(
+    app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_store = bulk_import.store_prepared
+    calls: list[int] = []
+
+    def fail_second(*args: Any) -> BatchOutcome:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OperationalError("INSERT", None, Exception("server closed the connection"))
+        return real_store(*args)
+
+    monkeypatch.setattr(bulk_import, "store_prepared", fail_second)
+    data = ndjson(birth_body() for _ in range(3))
+
+    with pytest.raises(ImportInterrupted) as stopped:
+        asyncio.run(
+            import_ndjson(
+                stream(data), engine=app.state.engine, kind=BIRTHS, access=access(), batch_size=1
+            )
+        )
+
+    assert (stopped.value.summary.received, stopped.value.summary.created) == (1, 1)
+    assert len(session.exec(select(Birth)).all()) == 1

@@ -8,8 +8,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
+from api import bulk_import
 from api.models import AuditEvent, Birth, FeedEvent, Marriage, Person, RecordVersion
 from tests.factories import (
     OMIT,
@@ -420,3 +422,18 @@ def test_imported_records_are_found_by_the_list_filters_like_created_ones(
         created_birth["certificate_no"],
     ]
     assert listed[0]["birth_datetime"] == listed[1]["birth_datetime"]
+
+
+def test_an_import_the_database_stops_answers_503_with_its_progress(
+    client: TestClient, auth_headers: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: Any) -> Any:
+        raise OperationalError("INSERT", None, Exception("server closed the connection"))
+
+    monkeypatch.setattr(bulk_import, "store_prepared", refuse)
+
+    response = send(client, "births", ndjson(birth_body()), auth_headers("maternal_health"))
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["progress"]["created"] == 0
