@@ -1,47 +1,17 @@
-"""Database engines, the UTC instant column type and the request's unit of work."""
+"""Database engines and the one unit of work: the journal is appended, then one commit."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, event
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 from api.config import get_settings
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """An instant stored in UTC that always reads back timezone-aware.
-
-    SQLite has no time zone type and hands back naive values; without this a birth at
-    08:30+08:00 would read back as 08:30 UTC.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: instants must carry an offset")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """Return the current instant in UTC."""
-    return datetime.now(UTC)
+from api.journal.append import write_journal
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -84,8 +54,6 @@ def get_engine() -> Engine:
 
 def commit(session: Session) -> None:
     """Append the transaction's journal (feed and audit events), then commit once."""
-    from api.journal import write_journal  # the journal's tables import this module
-
     write_journal(session)
     session.commit()
 

@@ -1,21 +1,26 @@
 """Request dependencies: the session, the caller, and each route's access policy as aliases."""
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from api.auth import AuthError, is_revoked, principal_from_claims
+from api.access.accounts import AuthError, is_revoked, principal_from_claims
+from api.access.policy import Purpose, Scope
+from api.access.principal import Access, Principal
 from api.config import Settings
 from api.db import commit
-from api.errors import Forbidden, Unauthorized
-from api.policy import Purpose, Scope
-from api.principal import Access, Principal
-from api.registries.ultrasound_exams import may_read, may_write
+from api.errors import Forbidden, Problem, Unauthorized
+from api.journal.audit import record_denied
+from api.records.registries.ultrasound_exams import may_read, may_write
 from api.security.keys import SigningKey
 from api.security.tokens import InvalidToken, decode_access_token
+
+logger = logging.getLogger(__name__)
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -30,15 +35,65 @@ def get_signing_key(request: Request) -> SigningKey:
     return key
 
 
+# Refusals that concern personal data: they are audited with the outcome `denied`.
+DENIED_STATUSES = frozenset({403, 404})
+_METHOD_ACTIONS = {"POST": "create", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
+
+
+def _resource_and_action(method: str, route_path: str) -> tuple[str, str]:
+    """The resource and action a /v1 route template names: ("births", "void")."""
+    segments = route_path.removeprefix("/v1").strip("/").split("/")
+    resource, _, verb = segments[0].partition(":")
+    if not verb and len(segments) > 1 and not segments[-1].startswith("{"):
+        verb = segments[-1]
+    if not verb and method == "GET":
+        verb = "list" if len(segments) == 1 else "read"
+    if not verb:
+        verb = _METHOD_ACTIONS.get(method, method.lower())
+    return resource[:32], verb[:32]
+
+
+def _audit_denial(session: Session, request: Request) -> None:
+    """Note a refused /v1 request of a known caller, in a transaction of its own."""
+    principal = getattr(request.state, "principal", None)
+    path = getattr(request.scope.get("route"), "path", None)
+    if principal is None or path is None or not request.url.path.startswith("/v1/"):
+        return
+    resource, action = _resource_and_action(request.method, path)
+    stated = request.headers.get("X-Purpose-Of-Use")
+    default = principal.purposes[0].value if principal.purposes else ""
+    record_ids = [str(v)[:64] for k, v in request.path_params.items() if k.endswith("id")]
+    try:
+        record_denied(
+            session,
+            principal,
+            purpose=stated if stated in {p.value for p in Purpose} else default,
+            case_id=request.headers.get("X-Case-Id", "")[:64] or None,
+            action=action,
+            resource=resource,
+            record_ids=record_ids,
+        )
+        commit(session)
+    except SQLAlchemyError:
+        # The refusal stands either way; a log that cannot be written is an operations alarm.
+        session.rollback()
+        logger.exception("could not record a denied access to %s", request.url.path)
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: it commits once, after the route returns."""
+    """The request's unit of work: it commits once, after the route returns.
+
+    A refusal (403/404) rolls the request's work back and is audited on its own.
+    """
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         try:
             yield session
             commit(session)
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
             session.info.pop("journal", None)
+            if isinstance(exc, Problem) and exc.status in DENIED_STATUSES:
+                _audit_denial(session, request)
             raise
 
 

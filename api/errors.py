@@ -7,12 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from api.db import unit_of_work
-from api.policy import Purpose
 
 PROBLEM_TYPE_BASE = "https://vitalx.local/problems/"
 PROBLEM_JSON = "application/problem+json"
@@ -150,59 +145,8 @@ def validation_detail(raw: Sequence[Any], errors: Sequence[FieldError]) -> str:
     return f"The request has invalid fields: {', '.join(e['field'] for e in errors[:5])}."
 
 
-# Refusals that concern personal data: they are audited with the outcome `denied`.
-DENIED_STATUSES = frozenset({403, 404})
-_METHOD_ACTIONS = {"POST": "create", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
-
-
-def _resource_and_action(method: str, route_path: str) -> tuple[str, str]:
-    # "/births/{record_id}/void" -> ("births", "void"); "/births:import" -> import. The
-    # route's path may or may not carry the "/v1" prefix it was included under.
-    segments = route_path.removeprefix("/v1").strip("/").split("/")
-    resource, _, verb = segments[0].partition(":")
-    if not verb and len(segments) > 1 and not segments[-1].startswith("{"):
-        verb = segments[-1]
-    if not verb and method == "GET":
-        verb = "list" if len(segments) == 1 else "read"
-    if not verb:
-        verb = _METHOD_ACTIONS.get(method, method.lower())
-    return resource[:32], verb[:32]
-
-
-def _audit_denial(request: Request) -> None:
-    """Note a refused /v1 request of a known caller, in a transaction of its own."""
-    from api.audit import record_denied  # api.audit imports this module
-
-    principal = getattr(request.state, "principal", None)
-    path = getattr(request.scope.get("route"), "path", None)
-    if principal is None or path is None or not request.url.path.startswith("/v1/"):
-        return
-    resource, action = _resource_and_action(request.method, path)
-    stated = request.headers.get("X-Purpose-Of-Use")
-    known = {p.value for p in Purpose}
-    default = principal.purposes[0].value if principal.purposes else ""
-    record_ids = [str(v)[:64] for k, v in request.path_params.items() if k.endswith("id")]
-    try:
-        with unit_of_work(request.app.state.engine) as session:
-            record_denied(
-                session,
-                principal,
-                purpose=stated if stated in known else default,
-                case_id=request.headers.get("X-Case-Id", "")[:64] or None,
-                action=action,
-                resource=resource,
-                record_ids=record_ids,
-            )
-    except SQLAlchemyError:
-        # The refusal stands either way; a log that cannot be written is an operations alarm.
-        logger.exception("could not record a denied access to %s", request.url.path)
-
-
 async def _problem_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    if exc.status in DENIED_STATUSES:
-        # The request's own transaction has rolled back; the denial is written on its own.
-        await run_in_threadpool(_audit_denial, request)
     return problem_response(
         request,
         status=exc.status,

@@ -24,10 +24,10 @@ import psutil
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from api.auth import create_client
+from api.access.accounts import create_client
+from api.access.policy import Department
 from api.db import build_engine, unit_of_work
 from api.migrate import alembic_config
-from api.policy import Department
 from api.validation import id_number_check_char, region_table
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -7,8 +7,8 @@
 For each size and variant it generates a population (cached under bench/out/, which git
 ignores), stores it in a SQLite file (and, with --pg-url, in a throwaway PostgreSQL
 database `vitalx_bench` that is created and dropped), then times, in a fresh process so
-that peak memory is the run's own: rows read by `api.linkage.load` → findings from
-`api.linkage.link`. It prints wall time, peak RSS and precision/recall/F1 per
+that peak memory is the run's own: rows read by `api.crosscheck.linkage.load` → findings from
+`api.crosscheck.linkage.link`. It prints wall time, peak RSS and precision/recall/F1 per
 discrepancy type. With --splink it also runs Splink 5 (DuckDB backend) on the
 birth ↔ entry linkage (the same prepared units and fields, a trained Fellegi-Sunter
 model, one-to-one by single best links) and compares the three types that linkage
@@ -100,7 +100,7 @@ def dataset(n: int, hard: bool, seed: int) -> tuple[Path, Path]:
     db, truth = stem.with_suffix(".sqlite"), stem.with_suffix(".truth.pkl")
     if db.exists() and truth.exists():
         return db, truth
-    from api.synthetic import generate
+    from api.demo.synthetic import generate
 
     t0 = time.perf_counter()
     data = generate(n, seed=seed, hard=hard, as_of=AS_OF)
@@ -185,8 +185,8 @@ def worker_engine(url: str, out: Path) -> None:
     """Time loader + engine end to end; write the findings' keys and the numbers."""
     from sqlalchemy import create_engine
 
-    from api.linkage import link, load
-    from api.linkage.loader import significant_prefix
+    from api.crosscheck.linkage import link, load
+    from api.crosscheck.linkage.loader import significant_prefix
 
     engine = create_engine(url)
     t0 = time.perf_counter()
@@ -216,7 +216,7 @@ def worker_splink(url: str, out: Path) -> None:
     """Time Splink 5 on the birth ↔ entry linkage of the same prepared units."""
     from sqlalchemy import create_engine
 
-    from api.linkage import load
+    from api.crosscheck.linkage import load
 
     engine = create_engine(url)
     t0 = time.perf_counter()
@@ -253,9 +253,9 @@ def splink_run(inputs: Any, as_of: date) -> dict[str, Any]:
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    from api.linkage import births as birth_units
-    from api.linkage import engine as eng
-    from api.linkage.pinyin import pinyin_keys
+    from api.crosscheck.linkage import births as birth_units
+    from api.crosscheck.linkage import engine as eng
+    from api.crosscheck.linkage.pinyin import pinyin_keys
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -371,8 +371,13 @@ def run_worker(kind: str, url: str) -> dict[str, Any]:
         )
     except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
         print(f"  {kind} worker failed: {exc}", file=sys.stderr, flush=True)
-        return {"wall": float("nan"), "load": float("nan"), "peak_mb": float("nan"),
-                "timings": {"error": str(exc)[:200]}, "keys": []}
+        return {
+            "wall": float("nan"),
+            "load": float("nan"),
+            "peak_mb": float("nan"),
+            "timings": {"error": str(exc)[:200]},
+            "keys": [],
+        }
     result: dict[str, Any] = pickle.loads(out.read_bytes())
     return result
 

@@ -27,8 +27,8 @@ import httpx
 import psycopg
 from sqlalchemy import make_url
 
+from api.access.policy import Department
 from api.models import Birth
-from api.policy import Department
 from bench._common import (
     PeakRss,
     client_token,

@@ -29,11 +29,11 @@ import httpx
 from fastapi import FastAPI, HTTPException
 from sqlalchemy import create_engine, select, text
 
-from api.bulk_import import import_ndjson, kind_for
+from api.access.policy import DEPARTMENT_PURPOSES, Department, Scope
+from api.access.principal import Access, Principal
+from api.bulk.importer import import_ndjson, kind_for
 from api.db import build_engine
 from api.models import Birth
-from api.policy import DEPARTMENT_PURPOSES, Department, Scope
-from api.principal import Access, Principal
 from bench._common import (
     birth_line,
     client_token,

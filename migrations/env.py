@@ -8,7 +8,8 @@ from sqlmodel import SQLModel
 
 import api.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from api.config import get_settings
-from api.db import UTCDateTime, build_engine
+from api.db import build_engine
+from api.models.types import UTCDateTime
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):

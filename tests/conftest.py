@@ -16,11 +16,11 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from api.access.accounts import create_client, create_staff_user
+from api.access.policy import Department, Purpose, Role, Scope
 from api.app import create_app
-from api.auth import create_client, create_staff_user
 from api.config import Settings, get_settings
 from api.db import get_engine, unit_of_work
-from api.policy import Department, Purpose, Role, Scope
 from api.security import passwords
 from tests.harness import (
     BACKEND,

@@ -11,8 +11,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from api.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department, Scope
-from api.principal import Access, Principal
+from api.access.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department, Scope
+from api.access.principal import Access, Principal
 from api.validation import id_number_check_char, today_in_china
 
 SHANGHAI: Final = ZoneInfo("Asia/Shanghai")

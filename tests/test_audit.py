@@ -7,7 +7,12 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from api.audit import (
+from api.access.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
+from api.access.principal import Access, Principal
+from api.db import unit_of_work
+from api.errors import InvalidInput
+from api.journal.append import audit_head_name
+from api.journal.audit import (
     AuditFilters,
     BrokenLink,
     list_audit_events,
@@ -15,12 +20,8 @@ from api.audit import (
     record_denied,
     verify_log,
 )
-from api.db import unit_of_work, utcnow
-from api.errors import InvalidInput
-from api.journal import audit_head_name
 from api.models import AuditEvent, JournalHead
-from api.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
-from api.principal import Access, Principal
+from api.models.types import utcnow
 
 
 def access_for(department: str, region: str = "420200", subject: str | None = None) -> Access:

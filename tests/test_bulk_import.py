@@ -14,26 +14,26 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from api import bulk_import
+from api.access.policy import DEPARTMENT_PURPOSES, Department, Scope
+from api.access.principal import Access, Principal
 from api.bulk import fast_path
-from api.bulk.lines import Line, LineSplitter
-from api.bulk.outcome import MAX_REPORTED_LINES, BatchOutcome, ImportSummary, LineError
-from api.bulk.row_path import replacement_patch
-from api.bulk_import import (
+from api.bulk import importer as bulk_import
+from api.bulk.importer import (
     ImportInterrupted,
     import_ndjson,
     kind_for,
     prepare_batch,
     store_prepared,
 )
-from api.cli import app as cli
+from api.bulk.lines import Line, LineSplitter
+from api.bulk.outcome import MAX_REPORTED_LINES, BatchOutcome, ImportSummary, LineError
+from api.bulk.row_path import replacement_patch
+from api.cli.main import app as cli
 from api.config import Settings
 from api.errors import FieldError
 from api.models import AuditEvent, Birth, RecordVersion
-from api.policy import DEPARTMENT_PURPOSES, Department, Scope
-from api.principal import Access, Principal
-from api.records import snapshot
-from api.registries.births import BIRTHS
+from api.records.core import snapshot
+from api.records.registries.births import BIRTHS
 from tests.factories import birth_body, person_ref
 
 

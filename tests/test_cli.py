@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.cli import app as cli
+from api.cli.main import app as cli
 from api.config import Settings, get_settings
 from api.db import build_engine, get_engine
 from api.migrate import is_at_head

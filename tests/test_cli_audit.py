@@ -5,13 +5,13 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from api.audit import record_access
-from api.cli import app as cli
+from api.access.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
+from api.access.principal import Access, Principal
+from api.cli.main import app as cli
 from api.config import Settings
 from api.db import unit_of_work
+from api.journal.audit import record_access
 from api.models import AuditEvent
-from api.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
-from api.principal import Access, Principal
 
 runner = CliRunner()
 PRINCIPAL = Principal(

@@ -8,12 +8,12 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from api.cli import app as cli
-from api.cli_crosscheck import next_run_after, serve_schedule
+from api.cli.crosscheck import next_run_after, serve_schedule
+from api.cli.main import app as cli
 from api.config import Settings
+from api.crosscheck.linkage import engine as linkage_engine
+from api.crosscheck.linkage.findings import DiscrepancyType
 from api.db import get_engine
-from api.linkage import engine as linkage_engine
-from api.linkage.findings import DiscrepancyType
 from api.models import CrosscheckRun
 from api.validation import today_in_china
 from tests.test_crosscheck import FakeEngine, queue

@@ -12,9 +12,11 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from api import worklist
 from api.config import Settings
-from api.crosscheck import (
+from api.crosscheck import worklist
+from api.crosscheck.linkage import engine as linkage_engine
+from api.crosscheck.linkage.findings import DiscrepancyType, Finding
+from api.crosscheck.runs import (
     FAILURE_MESSAGE,
     STALE_MESSAGE,
     execute_run,
@@ -22,10 +24,9 @@ from api.crosscheck import (
     request_run,
     run_now,
 )
-from api.db import unit_of_work, utcnow
+from api.db import unit_of_work
+from api.demo.synthetic import SyntheticData, generate
 from api.errors import Conflict, Forbidden, InvalidInput
-from api.linkage import engine as linkage_engine
-from api.linkage.findings import DiscrepancyType, Finding
 from api.models import (
     Birth,
     CrosscheckRun,
@@ -36,7 +37,7 @@ from api.models import (
     Person,
 )
 from api.models.discrepancy import Resolution
-from api.synthetic import SyntheticData, generate
+from api.models.types import utcnow
 from api.validation import today_in_china
 from tests.factories import certificate_no, id_number
 from tests.test_worklist import clerk, finding
@@ -45,7 +46,7 @@ ADMIN = operator_access("test-operator", "000000")
 
 
 class FakeEngine:
-    """Stands in for `api.linkage.engine.link`: returns set findings, counts its calls."""
+    """Stands in for the linkage engine's `link`: returns set findings, counts its calls."""
 
     def __init__(self) -> None:
         self.findings: list[Finding] = []

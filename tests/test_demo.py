@@ -6,8 +6,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from api.cli import app as cli
-from api.demo import database_is_empty, seed_demo
+from api.cli.main import app as cli
+from api.demo.population import database_is_empty, seed_demo
 from api.models import Birth, Person, RecordVersion
 
 AS_OF = date(2026, 11, 24)

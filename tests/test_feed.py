@@ -7,19 +7,20 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
-from api import feed, records
+from api.access.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
+from api.access.principal import Access, Principal
 from api.db import unit_of_work
 from api.errors import InvalidInput
-from api.journal import PendingFeedEvent, pending
+from api.journal import feed
+from api.journal.append import PendingFeedEvent, pending
 from api.models import AuditEvent, Person
 from api.models.birth import BirthIn
 from api.models.person import PersonIn
 from api.models.ultrasound_exam import UltrasoundExamIn
-from api.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
-from api.principal import Access, Principal
-from api.registries.births import BIRTHS
-from api.registries.persons import PERSONS
-from api.registries.ultrasound_exams import ULTRASOUND_EXAMS
+from api.records import core as records
+from api.records.registries.births import BIRTHS
+from api.records.registries.persons import PERSONS
+from api.records.registries.ultrasound_exams import ULTRASOUND_EXAMS
 from tests.factories import birth_body, person_body, ultrasound_exam_body
 
 WUHAN = "420102"  # 武汉市江岸区, outside the Huangshi jurisdiction 420200

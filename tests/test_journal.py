@@ -9,15 +9,16 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from api import feed, records
-from api.audit import record_access, verify_log
+from api.access.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
+from api.access.principal import Access, Principal
 from api.db import unit_of_work
-from api.journal import pending
+from api.journal import feed
+from api.journal.append import pending
+from api.journal.audit import record_access, verify_log
 from api.models import AuditEvent, Birth, FeedEvent, JournalHead, RecordVersion
 from api.models.birth import BirthIn
-from api.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
-from api.principal import Access, Principal
-from api.registries.births import BIRTHS
+from api.records import core as records
+from api.records.registries.births import BIRTHS
 from tests.factories import birth_body
 
 WRITERS = 4

@@ -8,12 +8,12 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
-from api import records
 from api.db import unit_of_work
 from api.errors import Conflict, PreconditionFailed
 from api.models import Birth, FeedEvent, RecordVersion
 from api.models.birth import BirthIn
-from api.registries.births import BIRTHS
+from api.records import core as records
+from api.records.registries.births import BIRTHS
 from tests.factories import access_for, birth_body
 
 WRITERS = 6

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from api import stats
 from api.errors import InvalidInput
-from api.journal import pending
+from api.journal.append import pending
 from api.models import Birth, BirthServiceApplication, Discrepancy, HouseholdEntry
-from api.stats import StatsQuery
+from api.stats import queries as stats
+from api.stats.queries import StatsQuery
 from api.validation import today_in_china
 from tests.factories import SHANGHAI, access_for, certificate_no, id_number
 

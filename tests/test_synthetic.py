@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from api.synthetic import HOMOPHONES, TABLES, generate, id_check_char, uuid4_from
+from api.demo.synthetic import HOMOPHONES, TABLES, generate, id_check_char, uuid4_from
 
 AS_OF = date(2026, 3, 1)
 REGIONS = {"420202", "420203", "420204", "420205", "420222", "420281"}
@@ -46,8 +46,11 @@ def test_n_births_counts_children_with_a_birth_record(data) -> None:  # type: ig
     # A child is one live chain head: reissued and duplicate rows come on top.
     heads = sum(1 for r in births["replaces_certificate_no"] if r is None)
     dups = sum(1 for t, _ in data.truth if t == "DUPLICATE_BIRTH_RECORD")
-    voids = sum(1 for s, r in zip(births["status"], births["replaces_certificate_no"], strict=True)
-                if s == "void" and r is None)
+    voids = sum(
+        1
+        for s, r in zip(births["status"], births["replaces_certificate_no"], strict=True)
+        if s == "void" and r is None
+    )
     assert heads - dups - voids <= 1500 <= heads
 
 
@@ -94,8 +97,12 @@ def test_truth_covers_every_discrepancy_type(data, hard) -> None:  # type: ignor
     for d in (data, hard):
         counts = Counter(t for t, _ in d.truth)
         assert set(counts) == {
-            "BIRTH_NOT_REGISTERED", "REGISTRATION_WITHOUT_BIRTH_RECORD", "ATTRIBUTE_MISMATCH",
-            "DUPLICATE_BIRTH_RECORD", "DUPLICATE_PERSON", "MARITAL_STATUS_MISMATCH",
+            "BIRTH_NOT_REGISTERED",
+            "REGISTRATION_WITHOUT_BIRTH_RECORD",
+            "ATTRIBUTE_MISMATCH",
+            "DUPLICATE_BIRTH_RECORD",
+            "DUPLICATE_PERSON",
+            "MARITAL_STATUS_MISMATCH",
         }
     assert sum(1 for t, _ in hard.truth if t == "ATTRIBUTE_MISMATCH") > sum(
         1 for t, _ in data.truth if t == "ATTRIBUTE_MISMATCH"
@@ -107,8 +114,11 @@ def test_traps_are_planted_too(data, hard) -> None:  # type: ignore[no-untyped-d
     assert any(b["replaces_certificate_no"] for b in births)  # reissues
     assert any(b["plurality"] == 2 for b in births)  # twins
     assert any(b["child_name"] is None for b in births)  # unnamed on the certificate
-    recent = [b for b in births
-              if AS_OF - (b["birth_datetime"] + timedelta(hours=8)).date() <= timedelta(days=28)]
+    recent = [
+        b
+        for b in births
+        if AS_OF - (b["birth_datetime"] + timedelta(hours=8)).date() <= timedelta(days=28)
+    ]
     assert recent  # young births, some not registered yet: never reported
     hard_entries = list(hard.iter_rows("household_entry"))
     assert any(e["birth_certificate_no"] is None for e in hard_entries)
@@ -119,7 +129,7 @@ def test_traps_are_planted_too(data, hard) -> None:  # type: ignore[no-untyped-d
 
 
 def test_homophones_share_a_reading() -> None:
-    from api.linkage.pinyin import CharReadings
+    from api.crosscheck.linkage.pinyin import CharReadings
 
     table = CharReadings()
     assert "子" in HOMOPHONES["梓"] and "晗" in HOMOPHONES["涵"]

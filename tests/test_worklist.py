@@ -6,15 +6,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from api.crosscheck import operator_access
-from api.errors import Conflict, NotFound
-from api.journal import pending
-from api.linkage.findings import DiscrepancyType, Finding
-from api.models import Discrepancy
-from api.models.discrepancy import Resolution
-from api.policy import Department, Purpose, Scope
-from api.principal import Access, Principal
-from api.worklist import (
+from api.access.policy import Department, Purpose, Scope
+from api.access.principal import Access, Principal
+from api.crosscheck.linkage.findings import DiscrepancyType, Finding
+from api.crosscheck.runs import operator_access
+from api.crosscheck.worklist import (
     DiscrepancyFilters,
     Reconciliation,
     discrepancy_history,
@@ -23,6 +19,10 @@ from api.worklist import (
     reconcile,
     resolve_discrepancy,
 )
+from api.errors import Conflict, NotFound
+from api.journal.append import pending
+from api.models import Discrepancy
+from api.models.discrepancy import Resolution
 
 AS_OF = date(2026, 3, 1)
 SYSTEM = operator_access("crosscheck:test", "000000")

@@ -1,1 +1,1 @@
-"""Parts of the bulk NDJSON import (interface §4 "Bulk exchange"); `api.bulk_import` runs them."""
+"""Parts of the bulk NDJSON import (interface §4 "Bulk exchange"); `api.bulk.importer` runs them."""

@@ -3,7 +3,7 @@
 One query finds the records that already hold the batch's natural keys, one the persons
 its ID numbers name; new records, their first versions and their feed events are then
 written with COPY (PostgreSQL) or one executemany (SQLite), and the batch is audited as
-one event. The outcome per line is the same as `api.records.create_record` (new key) or
+one event. The outcome per line is the same as `api.records.core.create_record` (new key) or
 `update_record` (known key, other content) would give.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import String, Table, Text, bindparam, cast, func, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, SQLModel, select
 
-from api.audit import record_access
+from api.access.principal import Access
 from api.bulk.outcome import BatchOutcome, LineError
 from api.bulk.rows import (
     JsonText,
@@ -30,12 +30,12 @@ from api.bulk.rows import (
     to_json,
     update_rows,
 )
-from api.db import utcnow
 from api.errors import FieldError
-from api.journal import reserve_feed_seqs
+from api.journal.append import reserve_feed_seqs
+from api.journal.audit import record_access
 from api.models import FeedEvent, Person, RecordVersion
-from api.principal import Access
-from api.records import RecordKind
+from api.models.types import utcnow
+from api.records.core import RecordKind
 
 Key = tuple[Any, ...]
 
@@ -54,12 +54,12 @@ class StaleBatch(Exception):
 
 
 def _verify_mother(row: Row, persons: dict[str, str], department: str) -> None:
-    # The batch form of api.registries.births.verify_mother.
+    # The batch form of api.records.registries.births.verify_mother.
     row["mother_verified"] = row["mother_id_number"] in persons
 
 
 def _note_source(row: Row, persons: dict[str, str], department: str) -> None:
-    # The batch form of api.registries.persons.note_source.
+    # The batch form of api.records.registries.persons.note_source.
     if department not in row["sources"]:
         row["sources"] = [*row["sources"], department]
 

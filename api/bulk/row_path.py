@@ -1,4 +1,4 @@
-"""Storing a batch line by line through `api.records`, for kinds whose writes change others.
+"""Storing a batch line by line through `api.records.core`, for kinds whose writes change others.
 
 Household entries and marriages update persons in their `after_write`; running each line
 through `create_record`/`update_record` applies exactly those rules. Each line gets a
@@ -11,14 +11,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api import records
-from api.audit import record_access
+from api.access.principal import Access
 from api.bulk.fast_path import PreparedLine
 from api.bulk.outcome import BatchOutcome, LineError
 from api.errors import FieldError, NotFound, Problem
-from api.journal import PendingAuditEvent, pending
-from api.principal import Access
-from api.records import RecordKind, Row, snapshot
+from api.journal.append import PendingAuditEvent, pending
+from api.journal.audit import record_access
+from api.records import core as records
+from api.records.core import RecordKind, Row, snapshot
 
 OUTSIDE = "already held by a record outside your jurisdiction"
 

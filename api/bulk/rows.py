@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Column, MetaData, Table, Text, bindparam, cast, ins
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel
 
-from api.db import UTCDateTime
+from api.models.types import UTCDateTime
 
 Row = dict[str, Any]
 _JSON_OBJECT = TypeAdapter(dict[str, Any])
@@ -25,7 +25,7 @@ class JsonText(str):
 
 
 def to_json(value: Any) -> JsonText:
-    """Serialise column values as `api.records.snapshot` does (instants in UTC with `Z`)."""
+    """Serialise column values as `api.records.core.snapshot` does (instants in UTC with `Z`)."""
     adapter = _JSON_OBJECT if isinstance(value, dict) else _JSON_ANY
     return JsonText(adapter.dump_json(value).decode())
 

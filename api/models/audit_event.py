@@ -6,8 +6,8 @@ from pydantic import BaseModel
 from sqlalchemy import JSON, BigInteger, Column, Index, SmallInteger
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
 from api.models.base import Instant, new_id
+from api.models.types import UTCDateTime, utcnow
 
 
 class AuditEvent(SQLModel, table=True):

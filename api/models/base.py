@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
+from api.models.types import UTCDateTime, utcnow
 from api.validation import IdNumber, PersonName
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,8 +8,8 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Index
 from sqlmodel import Field
 
-from api.db import UTCDateTime
 from api.models.base import Instant, PersonRef, PersonRefOut, RecordColumns, RecordOut, StrictBody
+from api.models.types import UTCDateTime
 from api.validation import (
     BirthWeightG,
     CertificateNo,

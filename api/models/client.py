@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
 from api.models.base import new_id
+from api.models.types import UTCDateTime, utcnow
 
 
 class Client(SQLModel, table=True):

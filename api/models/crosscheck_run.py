@@ -8,8 +8,8 @@ from pydantic import BaseModel
 from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
 from api.models.base import Instant, StrictBody, new_id
+from api.models.types import UTCDateTime, utcnow
 from api.validation import RegionPrefix
 
 

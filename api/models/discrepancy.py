@@ -9,8 +9,8 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
 from api.models.base import Instant, StrictBody, new_id
+from api.models.types import UTCDateTime, utcnow
 
 CROSSCHECK_SOURCE = "crosscheck"
 

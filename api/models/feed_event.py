@@ -7,8 +7,8 @@ from pydantic import BaseModel
 from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
 from api.models.base import Instant
+from api.models.types import UTCDateTime, utcnow
 
 
 class FeedEvent(SQLModel, table=True):

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
+from api.models.types import UTCDateTime, utcnow
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
 from api.models.base import new_id
+from api.models.types import UTCDateTime, utcnow
 
 
 class RecordVersion(SQLModel, table=True):

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
+from api.models.types import UTCDateTime, utcnow
 
 
 class RevokedToken(SQLModel, table=True):

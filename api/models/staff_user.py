@@ -4,8 +4,8 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from api.db import UTCDateTime, utcnow
 from api.models.base import new_id
+from api.models.types import UTCDateTime, utcnow
 
 
 class StaffUser(SQLModel, table=True):

@@ -17,8 +17,8 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
-from api.db import UTCDateTime
 from api.models.base import Instant, PersonRef, PersonRefOut, RecordColumns, RecordOut, StrictBody
+from api.models.types import UTCDateTime
 from api.validation import (
     ExamGestationalWeeks,
     PersonName,

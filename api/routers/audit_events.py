@@ -5,8 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from api import audit
 from api.deps import AuditRead, SessionDep
+from api.journal import audit
 from api.models.audit_event import AuditEventOut
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from api.deps import BirthsRead, BirthsWrite
 from api.models.birth import BirthOut
-from api.registries.births import BIRTHS
+from api.records.registries.births import BIRTHS
 from api.routers.records import add_record_routes
 
 router = APIRouter(prefix="/births", tags=["births"])

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from api.bulk_import import ImportInterrupted, import_ndjson, kind_for
+from api.bulk.importer import ImportInterrupted, import_ndjson, kind_for
 from api.deps import (
     BirthsWrite,
     HouseholdsWrite,
@@ -76,7 +76,7 @@ def _add_import_route(resource: str, write: Any) -> None:
         kind = kind_for(resource)
         if kind is None:
             raise NotFound(f"The {resource} registry is not available.")
-        # Batches commit on their own (see api.bulk_import): end the request's transaction,
+        # Batches commit on their own (see api.bulk.importer): end the request's transaction,
         # which on SQLite would otherwise hold the write lock the batches need.
         session.close()
         try:

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Body, Request, Response
 from fastapi.encoders import jsonable_encoder
 
-from api import crosscheck
+from api.crosscheck import runs as crosscheck
 from api.deps import CrosscheckRead, CrosscheckRun, SessionDep, SettingsDep
 from api.models.crosscheck_run import CrosscheckRunAccepted, CrosscheckRunIn, CrosscheckRunOut
 from api.pagination import DEFAULT_LIMIT

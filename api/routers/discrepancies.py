@@ -8,9 +8,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
-from api import worklist
+from api.crosscheck import worklist
+from api.crosscheck.export import XLSX_MEDIA_TYPE, export_xlsx
+from api.crosscheck.linkage.findings import DiscrepancyType
+from api.crosscheck.worklist import DiscrepancyFilters
 from api.deps import CrosscheckRead, CrosscheckResolve, SessionDep, SettingsDep
-from api.linkage.findings import DiscrepancyType
 from api.models.discrepancy import (
     DiscrepancyOut,
     DiscrepancyStatus,
@@ -20,8 +22,6 @@ from api.models.discrepancy import (
 from api.pagination import DEFAULT_LIMIT
 from api.routers.records import Cursor, Limit, etag
 from api.validation import RegionPrefix, today_in_china
-from api.worklist import DiscrepancyFilters
-from api.worklist_export import XLSX_MEDIA_TYPE, export_xlsx
 
 router = APIRouter(prefix="/discrepancies", tags=["discrepancies"])
 CHUNK_BYTES = 64 * 1024

@@ -5,9 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import feed
 from api.deps import FeedRead, SessionDep
 from api.errors import FieldError, InvalidInput
+from api.journal import feed
 from api.models.feed_event import FeedEventOut, FeedPageOut
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 

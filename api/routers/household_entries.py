@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from api.deps import HouseholdsRead, HouseholdsWrite
 from api.models.household_entry import HouseholdEntryOut
-from api.registries.household_entries import HOUSEHOLD_ENTRIES
+from api.records.registries.household_entries import HOUSEHOLD_ENTRIES
 from api.routers.records import add_record_routes
 
 router = APIRouter(prefix="/household-entries", tags=["household entries"])

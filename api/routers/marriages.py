@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from api.deps import MarriagesRead, MarriagesWrite
 from api.models.marriage import MarriageOut
-from api.registries.marriages import MARRIAGES
+from api.records.registries.marriages import MARRIAGES
 from api.routers.records import add_record_routes
 
 router = APIRouter(prefix="/marriages", tags=["marriages"])

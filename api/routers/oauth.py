@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 
-from api import auth
+from api.access import accounts as auth
+from api.access.policy import Department
 from api.deps import PrincipalDep, SessionDep, SettingsDep, SigningKeyDep
 from api.errors import FieldError, Forbidden, InvalidInput, problem_response
-from api.policy import Department
 from api.security.keys import jwks
 from api.security.tokens import InvalidToken, decode_access_token
 
@@ -106,9 +106,7 @@ def revoke(
     elif jti:
         owner, target, expires = principal.subject, jti, 0
     else:
-        raise InvalidInput(
-            "Name the token to revoke.", errors=[FieldError("jti", "required")]
-        )
+        raise InvalidInput("Name the token to revoke.", errors=[FieldError("jti", "required")])
     if owner != principal.subject and principal.department != Department.ADMIN:
         raise Forbidden("Only the token's holder or an administrator may revoke it.")
     auth.revoke_jti(session, jti=target, exp=expires, settings=settings)

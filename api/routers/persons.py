@@ -6,13 +6,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
+from api.access.principal import Access
 from api.deps import AccessDep, PersonsRead, PersonsWrite, SessionDep
 from api.models import AuditEvent, Person
 from api.models.person import AccessLogEntryOut, PersonLookup, PersonOut
 from api.pagination import DEFAULT_LIMIT
-from api.principal import Access
-from api.registries import persons
-from api.registries.persons import PERSONS
+from api.records.registries import persons
+from api.records.registries.persons import PERSONS
 from api.routers.records import Cursor, Limit, add_record_routes, etag
 
 router = APIRouter(prefix="/persons", tags=["persons"])

@@ -9,13 +9,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from api import idempotency, records
+from api.access.principal import Access
 from api.deps import SessionDep
 from api.errors import FieldError, PreconditionFailed, PreconditionRequired
 from api.models.base import Instant, VoidBody
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.principal import Access
-from api.records import ListFilters, RecordKind, snapshot
+from api.records import core as records
+from api.records import idempotency
+from api.records.core import ListFilters, RecordKind, snapshot
 from api.validation import RegionPrefix
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
-from api import stats
+from api.access.principal import Access
 from api.deps import SessionDep, StatsRead
-from api.principal import Access
-from api.stats import Statistic, StatsQuery
+from api.stats import queries as stats
+from api.stats.queries import Statistic, StatsQuery
 from api.validation import RegionPrefix
 
 router = APIRouter(prefix="/stats", tags=["stats"])

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from api.deps import UltrasoundsRead, UltrasoundsWrite
 from api.models.ultrasound_exam import UltrasoundExamOut
-from api.registries.ultrasound_exams import ULTRASOUND_EXAMS
+from api.records.registries.ultrasound_exams import ULTRASOUND_EXAMS
 from api.routers.records import add_record_routes
 
 router = APIRouter(

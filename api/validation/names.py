@@ -52,9 +52,9 @@ def is_cjk_ideograph(char: str) -> bool:
 
 
 def _is_latin_letter(char: str) -> bool:
-    return unicodedata.category(char).startswith("L") and unicodedata.name(
-        char, ""
-    ).startswith("LATIN ")
+    return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith(
+        "LATIN "
+    )
 
 
 def _is_combining_accent(char: str) -> bool:
@@ -110,9 +110,7 @@ def normalize_person_name(value: str) -> str:
         raise ValueError("name must not be empty")
     for char in value:
         if unicodedata.category(char) in _INVISIBLE_CATEGORIES and not is_cjk_ideograph(char):
-            raise ValueError(
-                f"name contains a control or invisible character (U+{ord(char):04X})"
-            )
+            raise ValueError(f"name contains a control or invisible character (U+{ord(char):04X})")
     if value[0].isspace() or value[-1].isspace():
         raise ValueError("name must not have leading or trailing whitespace")
     # len() counts code points, so 𠮷 is one character, not a UTF-16 surrogate pair.

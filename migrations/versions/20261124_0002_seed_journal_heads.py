@@ -18,7 +18,7 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-AUDIT_CHAINS = 8  # api.journal.AUDIT_CHAINS when this revision was written
+AUDIT_CHAINS = 8  # api.journal.append.AUDIT_CHAINS when this revision was written
 GENESIS_HASH = "0" * 64
 HEADS = ["feed", *(f"audit:{chain}" for chain in range(AUDIT_CHAINS))]
 

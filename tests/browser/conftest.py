@@ -22,14 +22,14 @@ import pytest
 import uvicorn
 from sqlmodel import col, select
 
+from api.access.accounts import create_staff_user
+from api.access.policy import Role
 from api.app import create_app
-from api.auth import create_staff_user
 from api.config import Settings
-from api.crosscheck import operator_access, run_now
+from api.crosscheck.runs import operator_access, run_now
 from api.db import unit_of_work
-from api.demo import seed_demo
+from api.demo.population import seed_demo
 from api.models import Person
-from api.policy import Role
 from api.validation import today_in_china
 from tests.conftest import STAFF_PASSWORD
 from tests.harness import Template, make_settings

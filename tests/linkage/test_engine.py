@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from api.linkage import DiscrepancyType, Finding, fingerprint_of, link
-from api.synthetic import generate, id_check_char
+from api.crosscheck.linkage import DiscrepancyType, Finding, fingerprint_of, link
+from api.demo.synthetic import generate, id_check_char
 
 AS_OF = date(2026, 3, 1)
 _seq = itertools.count(1)
@@ -38,10 +38,18 @@ def _cert(n: int) -> str:
 def birth(**kw: Any) -> dict[str, Any]:
     n = next(_seq)
     row = {
-        "id": f"birth-{n}", "certificate_no": _cert(n), "replaces_certificate_no": None,
-        "child_name": "王梓涵", "child_sex": "male", "birth_datetime": local(2026, 1, 10),
-        "birth_region": "420202", "mother_id_number": MOTHER, "mother_name": "李娜",
-        "plurality": 1, "birth_order": 1, "status": "registered",
+        "id": f"birth-{n}",
+        "certificate_no": _cert(n),
+        "replaces_certificate_no": None,
+        "child_name": "王梓涵",
+        "child_sex": "male",
+        "birth_datetime": local(2026, 1, 10),
+        "birth_region": "420202",
+        "mother_id_number": MOTHER,
+        "mother_name": "李娜",
+        "plurality": 1,
+        "birth_order": 1,
+        "status": "registered",
         "created_at": datetime(2026, 1, 10, 12, tzinfo=UTC) + timedelta(minutes=n),
     }
     row.update(kw)
@@ -52,20 +60,29 @@ def entry_for(b: dict[str, Any], seq: int = 11, **kw: Any) -> dict[str, Any]:
     """Return the household birth entry that agrees with birth `b` in every field."""
     day = (b["birth_datetime"] + timedelta(hours=8)).date()
     row = {
-        "id": f"entry-of-{b['id']}", "entry_type": "birth",
+        "id": f"entry-of-{b['id']}",
+        "entry_type": "birth",
         "person_id_number": id_number("420202", day, seq + (b["child_sex"] == "female")),
-        "person_name": b["child_name"] or "王梓涵", "person_sex": b["child_sex"],
-        "person_birth_date": day, "household_region": "420203",
-        "registered_on": day + timedelta(days=5), "birth_certificate_no": b["certificate_no"],
-        "mother_id_number": b["mother_id_number"], "voided_at": None,
+        "person_name": b["child_name"] or "王梓涵",
+        "person_sex": b["child_sex"],
+        "person_birth_date": day,
+        "household_region": "420203",
+        "registered_on": day + timedelta(days=5),
+        "birth_certificate_no": b["certificate_no"],
+        "mother_id_number": b["mother_id_number"],
+        "voided_at": None,
     }
     row.update(kw)
     return row
 
 
-def run(births: list[dict[str, Any]], entries: list[dict[str, Any]],
-        persons: list[dict[str, Any]] | None = None,
-        marriages: list[dict[str, Any]] | None = None, **kw: Any) -> list[Finding]:
+def run(
+    births: list[dict[str, Any]],
+    entries: list[dict[str, Any]],
+    persons: list[dict[str, Any]] | None = None,
+    marriages: list[dict[str, Any]] | None = None,
+    **kw: Any,
+) -> list[Finding]:
     return link(births, entries, persons or [], marriages or [], as_of=AS_OF, **kw)
 
 
@@ -100,9 +117,7 @@ def test_birth_without_entry_before_30_days_is_not_reported() -> None:
 def test_thirty_days_is_the_last_day_allowed() -> None:
     on_time = birth(birth_datetime=local(2026, 1, 30))  # 30 days before as_of
     late = birth(birth_datetime=local(2026, 1, 29), mother_id_number=OTHER_MOTHER)
-    assert keys(run([on_time, late], [])) == {
-        ("BIRTH_NOT_REGISTERED", frozenset({late["id"]}))
-    }
+    assert keys(run([on_time, late], [])) == {("BIRTH_NOT_REGISTERED", frozenset({late["id"]}))}
 
 
 def test_birth_day_is_taken_in_beijing_time() -> None:
@@ -123,9 +138,7 @@ def test_voided_and_non_birth_entries_are_ignored() -> None:
     b = birth()
     voided = entry_for(b, id="voided", voided_at=datetime(2026, 1, 20, tzinfo=UTC))
     move_in = entry_for(b, id="move-in", entry_type="move_in")
-    assert keys(run([b], [voided, move_in])) == {
-        ("BIRTH_NOT_REGISTERED", frozenset({b["id"]}))
-    }
+    assert keys(run([b], [voided, move_in])) == {("BIRTH_NOT_REGISTERED", frozenset({b["id"]}))}
 
 
 def test_void_births_are_ignored() -> None:
@@ -144,8 +157,10 @@ def test_swapped_digits_in_certificate_no_still_link() -> None:
 
 def test_mistyped_digit_in_certificate_no_still_links() -> None:
     b = birth(certificate_no="Q420212345")
-    f = only(run([b], [entry_for(b, birth_certificate_no="Q420212845")]),
-             DiscrepancyType.ATTRIBUTE_MISMATCH)
+    f = only(
+        run([b], [entry_for(b, birth_certificate_no="Q420212845")]),
+        DiscrepancyType.ATTRIBUTE_MISMATCH,
+    )
     assert f.fields == ("certificate_no",)
     assert f.details["comparison"]["certificate_no"]["level"] == "one_edit"
 
@@ -153,8 +168,10 @@ def test_mistyped_digit_in_certificate_no_still_links() -> None:
 def test_mistyped_mother_id_and_certificate_together_still_link() -> None:
     b = birth(certificate_no="Q420212345")
     typo = MOTHER[:8] + ("1" if MOTHER[8] != "1" else "2") + MOTHER[9:]
-    f = only(run([b], [entry_for(b, birth_certificate_no="Q420213245", mother_id_number=typo)]),
-             DiscrepancyType.ATTRIBUTE_MISMATCH)
+    f = only(
+        run([b], [entry_for(b, birth_certificate_no="Q420213245", mother_id_number=typo)]),
+        DiscrepancyType.ATTRIBUTE_MISMATCH,
+    )
     assert f.fields == ("certificate_no", "mother_id_number")
 
 
@@ -176,8 +193,10 @@ def test_homophone_child_name_links() -> None:
 
 def test_homophone_name_without_certificate_number_links_by_pinyin() -> None:
     b = birth(child_name="曾梓萱")
-    f = only(run([b], [entry_for(b, person_name="曾子轩", birth_certificate_no=None)]),
-             DiscrepancyType.ATTRIBUTE_MISMATCH)
+    f = only(
+        run([b], [entry_for(b, person_name="曾子轩", birth_certificate_no=None)]),
+        DiscrepancyType.ATTRIBUTE_MISMATCH,
+    )
     assert f.fields == ("child_name",)
 
 
@@ -198,8 +217,10 @@ def test_minority_name_dot_variants_are_the_same_name() -> None:
 
 def test_birth_date_one_day_off_near_midnight_links_and_is_reported() -> None:
     b = birth(birth_datetime=local(2026, 1, 10, 23, 50))
-    f = only(run([b], [entry_for(b, person_birth_date=date(2026, 1, 11))]),
-             DiscrepancyType.ATTRIBUTE_MISMATCH)
+    f = only(
+        run([b], [entry_for(b, person_birth_date=date(2026, 1, 11))]),
+        DiscrepancyType.ATTRIBUTE_MISMATCH,
+    )
     assert f.fields == ("birth_date",)
 
 
@@ -215,10 +236,19 @@ def test_sex_mismatch_is_reported() -> None:
 
 
 def test_several_fields_wrong_together_are_all_listed() -> None:
-    b = birth(certificate_no="Q420212345", child_name="王梓涵", child_sex="male",
-              birth_datetime=local(2026, 1, 10, 0, 5))
-    e = entry_for(b, birth_certificate_no="Q420212354", person_name="王子涵",
-                  person_sex="female", person_birth_date=date(2026, 1, 9))
+    b = birth(
+        certificate_no="Q420212345",
+        child_name="王梓涵",
+        child_sex="male",
+        birth_datetime=local(2026, 1, 10, 0, 5),
+    )
+    e = entry_for(
+        b,
+        birth_certificate_no="Q420212354",
+        person_name="王子涵",
+        person_sex="female",
+        person_birth_date=date(2026, 1, 9),
+    )
     f = only(run([b], [e]), DiscrepancyType.ATTRIBUTE_MISMATCH)
     assert f.fields == ("certificate_no", "child_sex", "birth_date", "child_name")
     assert f.details["score"] >= f.details["threshold"]
@@ -243,8 +273,13 @@ def test_sibling_born_later_is_not_taken_for_the_registered_one() -> None:
 def _twins(sexes: tuple[str, ...], named: bool) -> list[dict[str, Any]]:
     names = ("王梓涵", "王梓萱", "王梓轩")
     return [
-        birth(child_sex=sex, child_name=names[i] if named else None, plurality=len(sexes),
-              birth_order=i + 1, birth_datetime=local(2026, 1, 10, 10, 5 * i))
+        birth(
+            child_sex=sex,
+            child_name=names[i] if named else None,
+            plurality=len(sexes),
+            birth_order=i + 1,
+            birth_datetime=local(2026, 1, 10, 10, 5 * i),
+        )
         for i, sex in enumerate(sexes)
     ]
 
@@ -322,21 +357,34 @@ def test_reissue_chain_of_three_with_a_void_middle_is_one_birth() -> None:
 # -- persons and marriages -------------------------------------------------------------
 def person(**kw: Any) -> dict[str, Any]:
     n = next(_seq)
-    row = {"id": f"person-{n}", "id_number": id_number("420202", date(1990, 1, 1), 100 + 2 * n),
-           "name": "张伟", "sex": "female", "birth_date": date(1990, 1, 1),
-           "household_region": "420202", "marital_status": "20", "status": "active"}
+    row = {
+        "id": f"person-{n}",
+        "id_number": id_number("420202", date(1990, 1, 1), 100 + 2 * n),
+        "name": "张伟",
+        "sex": "female",
+        "birth_date": date(1990, 1, 1),
+        "household_region": "420202",
+        "marital_status": "20",
+        "status": "active",
+    }
     row.update(kw)
     return row
 
 
 def test_duplicate_person_by_id_typo_or_normalisation() -> None:
-    with_x = next(i for s in range(100, 999)
-                  if (i := id_number("420202", date(1990, 1, 1), s)).endswith("X"))
+    with_x = next(
+        i for s in range(100, 999) if (i := id_number("420202", date(1990, 1, 1), s)).endswith("X")
+    )
     a = person(id_number=with_x)
     b = person(id_number=with_x.lower(), household_region="420205")
     c = person(name="李娜", id_number=id_number("420202", date(1990, 1, 1), 124))
-    d = person(name="李娜", id_number=c["id_number"][:12] + c["id_number"][13] +
-               c["id_number"][12] + c["id_number"][14:])
+    d = person(
+        name="李娜",
+        id_number=c["id_number"][:12]
+        + c["id_number"][13]
+        + c["id_number"][12]
+        + c["id_number"][14:],
+    )
     found = run([], [], [a, b, c, d])
     assert keys(found) == {
         ("DUPLICATE_PERSON", frozenset({a["id"], b["id"]})),
@@ -353,9 +401,15 @@ def test_same_name_and_birthday_with_valid_different_ids_are_two_people() -> Non
 
 
 def marriage(kind: str, on: date, a: str, b: str) -> dict[str, Any]:
-    return {"id": f"m-{next(_seq)}", "record_type": kind, "registered_on": on,
-            "registry_region": "420202", "party_a_id_number": a, "party_b_id_number": b,
-            "voided_at": None}
+    return {
+        "id": f"m-{next(_seq)}",
+        "record_type": kind,
+        "registered_on": on,
+        "registry_region": "420202",
+        "party_a_id_number": a,
+        "party_b_id_number": b,
+        "voided_at": None,
+    }
 
 
 def test_marital_status_is_checked_against_the_latest_record() -> None:
@@ -376,22 +430,35 @@ def test_marital_status_is_checked_against_the_latest_record() -> None:
 def test_restored_marriage_and_unstated_status_are_fine() -> None:
     a = person(name="王强", sex="male", marital_status="23")
     b = person(marital_status=None)
-    records = [marriage("marriage", date(2015, 5, 1), a["id_number"], b["id_number"]),
-               marriage("divorce", date(2018, 5, 1), a["id_number"], b["id_number"]),
-               marriage("restored", date(2019, 5, 1), a["id_number"], b["id_number"])]
+    records = [
+        marriage("marriage", date(2015, 5, 1), a["id_number"], b["id_number"]),
+        marriage("divorce", date(2018, 5, 1), a["id_number"], b["id_number"]),
+        marriage("restored", date(2019, 5, 1), a["id_number"], b["id_number"]),
+    ]
     assert run([], [], [a, b], records) == []
 
 
 # -- finding identity and regions ------------------------------------------------------
 def test_fingerprint_is_stable_and_ignores_subject_order_and_details() -> None:
-    a = Finding(DiscrepancyType.ATTRIBUTE_MISMATCH, "420202",
-                (("births", "b1"), ("household-entries", "e1")), ("child_name",), {"score": 1})
-    b = Finding(DiscrepancyType.ATTRIBUTE_MISMATCH, "420203",
-                (("household-entries", "e1"), ("births", "b1")), ("child_sex",), {"score": 2})
+    a = Finding(
+        DiscrepancyType.ATTRIBUTE_MISMATCH,
+        "420202",
+        (("births", "b1"), ("household-entries", "e1")),
+        ("child_name",),
+        {"score": 1},
+    )
+    b = Finding(
+        DiscrepancyType.ATTRIBUTE_MISMATCH,
+        "420203",
+        (("household-entries", "e1"), ("births", "b1")),
+        ("child_sex",),
+        {"score": 2},
+    )
     assert a.fingerprint == b.fingerprint == fingerprint_of("ATTRIBUTE_MISMATCH", ["e1", "b1"])
     assert len(a.fingerprint) == 64
-    other = Finding(DiscrepancyType.DUPLICATE_BIRTH_RECORD, "420202",
-                    (("births", "b1"), ("births", "e1")))
+    other = Finding(
+        DiscrepancyType.DUPLICATE_BIRTH_RECORD, "420202", (("births", "b1"), ("births", "e1"))
+    )
     assert other.fingerprint != a.fingerprint
 
 
@@ -415,8 +482,13 @@ def test_entries_registered_after_as_of_do_not_count() -> None:
 def test_engine_finds_every_planted_case_and_nothing_else(hard: bool) -> None:
     data = generate(2000, seed=20260301, hard=hard, as_of=AS_OF)
     tables = data.arrow()
-    found = link(tables["birth"], tables["household_entry"], tables["person"],
-                 tables["marriage"], as_of=AS_OF)
+    found = link(
+        tables["birth"],
+        tables["household_entry"],
+        tables["person"],
+        tables["marriage"],
+        as_of=AS_OF,
+    )
     assert keys(found) == data.truth
     assert len(found) == len(data.truth)  # nothing reported twice
     for f in found:
@@ -429,20 +501,32 @@ def test_dict_rows_and_arrow_tables_give_the_same_findings() -> None:
     data = generate(300, seed=5, as_of=AS_OF)
     rows = data.rows()
     tables = data.arrow()
-    from_rows = link(rows["birth"], rows["household_entry"], rows["person"], rows["marriage"],
-                     as_of=AS_OF)
-    from_arrow = link(tables["birth"], tables["household_entry"], tables["person"],
-                      tables["marriage"], as_of=AS_OF)
+    from_rows = link(
+        rows["birth"], rows["household_entry"], rows["person"], rows["marriage"], as_of=AS_OF
+    )
+    from_arrow = link(
+        tables["birth"],
+        tables["household_entry"],
+        tables["person"],
+        tables["marriage"],
+        as_of=AS_OF,
+    )
     assert sorted(f.fingerprint for f in from_rows) == sorted(f.fingerprint for f in from_arrow)
 
 
 def test_result_does_not_depend_on_row_order() -> None:
     data = generate(500, seed=9, hard=True, as_of=AS_OF)
     rows = data.rows()
-    first = link(rows["birth"], rows["household_entry"], rows["person"], rows["marriage"],
-                 as_of=AS_OF)
-    second = link(rows["birth"][::-1], rows["household_entry"][::-1], rows["person"][::-1],
-                  rows["marriage"][::-1], as_of=AS_OF)
+    first = link(
+        rows["birth"], rows["household_entry"], rows["person"], rows["marriage"], as_of=AS_OF
+    )
+    second = link(
+        rows["birth"][::-1],
+        rows["household_entry"][::-1],
+        rows["person"][::-1],
+        rows["marriage"][::-1],
+        as_of=AS_OF,
+    )
     assert sorted(f.fingerprint for f in first) == sorted(f.fingerprint for f in second)
 
 
@@ -453,13 +537,22 @@ def test_another_womans_valid_id_one_digit_away_is_not_a_typo() -> None:
     b = birth(child_name="王浩宇", child_sex="female")
     first17 = MOTHER[:15] + ("9" if MOTHER[15] != "9" else "7") + MOTHER[16]
     neighbour = first17 + id_check_char(first17)
-    e = entry_for(b, birth_certificate_no=None, mother_id_number=neighbour,
-                  person_name="郑庭", person_birth_date=date(2026, 1, 11), person_sex="male")
+    e = entry_for(
+        b,
+        birth_certificate_no=None,
+        mother_id_number=neighbour,
+        person_name="郑庭",
+        person_birth_date=date(2026, 1, 11),
+        person_sex="male",
+    )
     assert {f.type for f in run([b], [e])} == {
-        DiscrepancyType.BIRTH_NOT_REGISTERED, DiscrepancyType.REGISTRATION_WITHOUT_BIRTH_RECORD
+        DiscrepancyType.BIRTH_NOT_REGISTERED,
+        DiscrepancyType.REGISTRATION_WITHOUT_BIRTH_RECORD,
     }
     # The same neighbour ID with the child's own name is a typo with a recomputed check.
-    f = only(run([b], [entry_for(b, birth_certificate_no=None, mother_id_number=neighbour)]),
-             DiscrepancyType.ATTRIBUTE_MISMATCH)
+    f = only(
+        run([b], [entry_for(b, birth_certificate_no=None, mother_id_number=neighbour)]),
+        DiscrepancyType.ATTRIBUTE_MISMATCH,
+    )
     assert f.fields == ("mother_id_number",)
     assert f.details["comparison"]["mother_id_number"]["level"] == "one_edit_valid_ids"

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 
-from api.linkage import link, load
-from api.linkage.loader import crosscheck, significant_prefix
-from api.synthetic import generate
+from api.crosscheck.linkage import link, load
+from api.crosscheck.linkage.loader import crosscheck, significant_prefix
+from api.demo.synthetic import generate
 
 AS_OF = date(2026, 3, 1)
 
@@ -55,8 +55,10 @@ def conn():  # type: ignore[no-untyped-def]
         for table, rows in data.rows().items():
             cols = list(rows[0])
             c.execute(
-                text(f"INSERT INTO {table} ({', '.join(cols)}) "
-                     f"VALUES ({', '.join(':' + x for x in cols)})"),
+                text(
+                    f"INSERT INTO {table} ({', '.join(cols)}) "
+                    f"VALUES ({', '.join(':' + x for x in cols)})"
+                ),
                 [{k: _sql_value(v) for k, v in r.items()} for r in rows],
             )
         yield c, data

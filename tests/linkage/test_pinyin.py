@@ -1,6 +1,6 @@
 """The pinyin key: homophones meet, surnames read as surnames, names normalised."""
 
-from api.linkage.pinyin import CharReadings, normalize_name, pinyin_key, pinyin_keys
+from api.crosscheck.linkage.pinyin import CharReadings, normalize_name, pinyin_key, pinyin_keys
 
 
 def test_homophone_given_names_share_a_key() -> None:

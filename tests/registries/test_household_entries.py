@@ -5,15 +5,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from api import records
 from api.db import commit
 from api.errors import Conflict, Forbidden
 from api.models import FeedEvent, HouseholdEntry, Person, RecordVersion
 from api.models.household_entry import HouseholdEntryIn
 from api.models.person import PersonIn
-from api.registries import persons
-from api.registries.household_entries import HOUSEHOLD_ENTRIES
-from api.registries.persons import PERSONS
+from api.records import core as records
+from api.records.registries import persons
+from api.records.registries.household_entries import HOUSEHOLD_ENTRIES
+from api.records.registries.persons import PERSONS
 from tests.factories import (
     access_for,
     birth_body,

@@ -6,13 +6,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from api import records
 from api.models import Marriage, Person
 from api.models.marriage import MarriageIn
 from api.models.person import PersonIn
-from api.registries import persons
-from api.registries.marriages import MARRIAGES
-from api.registries.persons import PERSONS
+from api.records import core as records
+from api.records.registries import persons
+from api.records.registries.marriages import MARRIAGES
+from api.records.registries.persons import PERSONS
 from tests.factories import access_for, days_ago, marriage_body, person_body, person_ref
 
 CIVIL_AFFAIRS = access_for("civil_affairs")

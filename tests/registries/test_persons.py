@@ -9,16 +9,16 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from api import records
+from api.access.policy import Scope
 from api.db import commit
 from api.errors import Forbidden, InvalidInput, NotFound
 from api.models import Birth, FeedEvent, Person, RecordVersion
 from api.models.birth import BirthIn
 from api.models.person import PersonIn
-from api.policy import Scope
-from api.registries import persons
-from api.registries.births import BIRTHS
-from api.registries.persons import PERSONS
+from api.records import core as records
+from api.records.registries import persons
+from api.records.registries.births import BIRTHS
+from api.records.registries.persons import PERSONS
 from tests.factories import access_for, birth_body, person_body, person_ref
 
 PUBLIC_SECURITY = access_for("public_security")

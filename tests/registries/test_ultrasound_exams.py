@@ -8,13 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api import records
-from api.db import unit_of_work
-from api.errors import InvalidInput, validation_errors
-from api.models import AuditEvent, FeedEvent, UltrasoundExam
-from api.models.person import PersonIn
-from api.models.ultrasound_exam import UltrasoundExamIn, fetal_sex_keys
-from api.policy import (
+from api.access.policy import (
     DEPARTMENT_PURPOSES,
     DEPARTMENT_SCOPES,
     ROLE_DEPARTMENT,
@@ -23,11 +17,17 @@ from api.policy import (
     Role,
     Scope,
 )
-from api.principal import Access, Principal
-from api.records import snapshot
-from api.registries import ultrasound_exams
-from api.registries.persons import PERSONS
-from api.registries.ultrasound_exams import ULTRASOUND_EXAMS
+from api.access.principal import Access, Principal
+from api.db import unit_of_work
+from api.errors import InvalidInput, validation_errors
+from api.models import AuditEvent, FeedEvent, UltrasoundExam
+from api.models.person import PersonIn
+from api.models.ultrasound_exam import UltrasoundExamIn, fetal_sex_keys
+from api.records import core as records
+from api.records.core import snapshot
+from api.records.registries import ultrasound_exams
+from api.records.registries.persons import PERSONS
+from api.records.registries.ultrasound_exams import ULTRASOUND_EXAMS
 from tests.factories import person_body, ultrasound_exam_body
 
 

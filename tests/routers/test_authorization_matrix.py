@@ -32,7 +32,8 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from api import app as app_module
-from api import records
+from api.access.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
+from api.access.principal import Access, Principal
 from api.db import unit_of_work
 from api.models import CrosscheckRun, Discrepancy
 from api.models.birth import BirthIn
@@ -40,14 +41,13 @@ from api.models.household_entry import HouseholdEntryIn
 from api.models.marriage import MarriageIn
 from api.models.person import PersonIn
 from api.models.ultrasound_exam import UltrasoundExamIn
-from api.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
-from api.principal import Access, Principal
-from api.records import RecordKind
-from api.registries.births import BIRTHS
-from api.registries.household_entries import HOUSEHOLD_ENTRIES
-from api.registries.marriages import MARRIAGES
-from api.registries.persons import PERSONS
-from api.registries.ultrasound_exams import ULTRASOUND_EXAMS
+from api.records import core as records
+from api.records.core import RecordKind
+from api.records.registries.births import BIRTHS
+from api.records.registries.household_entries import HOUSEHOLD_ENTRIES
+from api.records.registries.marriages import MARRIAGES
+from api.records.registries.persons import PERSONS
+from api.records.registries.ultrasound_exams import ULTRASOUND_EXAMS
 from api.validation import today_in_china
 from tests import factories
 from tests.conftest import Credentials
@@ -73,7 +73,7 @@ CLIENTS = (MH, PS, CA, HC, AUDITOR, ADMIN)
 STAFF = (CLERK, REVIEWER, SUPERVISOR)
 CALLERS = CLIENTS + STAFF
 
-# Who holds what, by interface §3 (written out, not computed from api.policy).
+# Who holds what, by interface §3 (written out, not computed from api.access.policy).
 PERSONS_READ = {MH, PS, CA, HC, ADMIN, CLERK, REVIEWER, SUPERVISOR}
 PERSONS_WRITE = {PS, ADMIN}
 BIRTHS_READ = {MH, PS, HC, ADMIN}

@@ -11,7 +11,7 @@ from httpx import Response
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
-from api import bulk_import
+from api.bulk import importer as bulk_import
 from api.models import AuditEvent, Birth, FeedEvent, Marriage, Person, RecordVersion
 from tests.factories import (
     OMIT,

@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.linkage import engine as linkage_engine
+from api.crosscheck.linkage import engine as linkage_engine
 from api.validation import today_in_china
 from tests.test_crosscheck import FakeEngine, queue
 from tests.test_worklist import finding

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
-from api.crosscheck import operator_access
+from api.crosscheck.export import HEADERS
+from api.crosscheck.linkage.findings import DiscrepancyType, Finding
+from api.crosscheck.runs import operator_access
+from api.crosscheck.worklist import reconcile
 from api.db import unit_of_work
-from api.linkage.findings import DiscrepancyType, Finding
 from api.models import AuditEvent
 from api.validation import today_in_china
-from api.worklist import reconcile
-from api.worklist_export import HEADERS
 from tests.test_worklist import finding
 
 Headers = Callable[..., dict[str, str]]

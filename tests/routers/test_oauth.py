@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from jose import jwt
 from sqlmodel import Session, select
 
-from api.db import utcnow
+from api.access.policy import DEPARTMENT_SCOPES, ROLE_SCOPES, Department, Role
 from api.models import StaffUser
-from api.policy import DEPARTMENT_SCOPES, ROLE_SCOPES, Department, Role
+from api.models.types import utcnow
 
 MakeClient = Callable[..., tuple[str, str]]
 

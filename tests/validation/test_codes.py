@@ -52,8 +52,14 @@ def test_unknown_sex_spelling_is_rejected() -> None:
 
 @pytest.mark.parametrize(
     ("code", "name"),
-    [("01", "汉族"), ("02", "蒙古族"), ("05", "维吾尔族"), ("56", "基诺族"),
-     ("97", "其他"), ("98", "外国血统中国籍人士")],
+    [
+        ("01", "汉族"),
+        ("02", "蒙古族"),
+        ("05", "维吾尔族"),
+        ("56", "基诺族"),
+        ("97", "其他"),
+        ("98", "外国血统中国籍人士"),
+    ],
 )
 def test_gb_3304_codes_are_accepted_and_named(code: str, name: str) -> None:
     assert normalize_ethnicity(code) == code
@@ -125,8 +131,17 @@ def test_lowercase_certificate_letter_is_normalised_to_uppercase() -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        "", "Q42021234", "Q4202123456", "1420212345", "QQ20212345", "Q42021234X",
-        " Q420212345", "Q420212345 ", "Ｑ420212345", "Ω420212345", "Q４20212345",
+        "",
+        "Q42021234",
+        "Q4202123456",
+        "1420212345",
+        "QQ20212345",
+        "Q42021234X",
+        " Q420212345",
+        "Q420212345 ",
+        "Ｑ420212345",
+        "Ω420212345",
+        "Q４20212345",
     ],
 )
 def test_malformed_certificate_numbers_are_rejected(value: str) -> None:

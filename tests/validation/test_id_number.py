@@ -94,9 +94,7 @@ def test_ids_that_are_not_18_characters_are_rejected(length: int) -> None:
         normalize_id_number(("1101051949123100" * 2)[:length])
 
 
-@pytest.mark.parametrize(
-    "padded", [" " + KNOWN_VALID_X, KNOWN_VALID_X + " ", KNOWN_VALID_X + "\n"]
-)
+@pytest.mark.parametrize("padded", [" " + KNOWN_VALID_X, KNOWN_VALID_X + " ", KNOWN_VALID_X + "\n"])
 def test_leading_or_trailing_whitespace_is_an_error_not_stripped(padded: str) -> None:
     with pytest.raises(ValueError, match="whitespace"):
         normalize_id_number(padded)
@@ -205,8 +203,9 @@ def test_birth_date_is_read_from_digits_7_to_14() -> None:
 # -- sex -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("seq", "sex"), [("001", Sex.MALE), ("123", Sex.MALE),
-                                          ("000", Sex.FEMALE), ("998", Sex.FEMALE)])
+@pytest.mark.parametrize(
+    ("seq", "sex"), [("001", Sex.MALE), ("123", Sex.MALE), ("000", Sex.FEMALE), ("998", Sex.FEMALE)]
+)
 def test_odd_sequence_number_means_male_and_even_female(seq: str, sex: Sex) -> None:
     assert id_number_sex(make_id(seq=seq)) is sex
 

@@ -51,8 +51,9 @@ def test_transliterated_foreign_name_with_several_dots_is_accepted() -> None:
     assert normalize_person_name("约翰·菲茨杰拉德·肯尼迪") == "约翰·菲茨杰拉德·肯尼迪"
 
 
-@pytest.mark.parametrize("dot", ["\u30fb", "\uff65", "\u2022", "\u2027", "\u2219", "\u22c5",
-                                 "\u0387", "\u2e31"])
+@pytest.mark.parametrize(
+    "dot", ["\u30fb", "\uff65", "\u2022", "\u2027", "\u2219", "\u22c5", "\u0387", "\u2e31"]
+)
 def test_look_alike_dots_are_normalised_to_the_middle_dot(dot: str) -> None:
     assert normalize_person_name(f"买买提{dot}艾力") == f"买买提{MIDDLE_DOT}艾力"
 
@@ -100,9 +101,20 @@ def test_two_spaces_in_a_row_are_rejected() -> None:
 @pytest.mark.parametrize(
     "char",
     [
-        "\x00", "\t", "\n", "\r", "\x7f", "\x85",  # Cc
-        "\u200b", "\u200d", "\u200e", "\u202e", "\ufeff", "\u00ad",  # Cf incl. ZWJ, bidi, BOM
-        "\u2028", "\u2029",  # Zl, Zp
+        "\x00",
+        "\t",
+        "\n",
+        "\r",
+        "\x7f",
+        "\x85",  # Cc
+        "\u200b",
+        "\u200d",
+        "\u200e",
+        "\u202e",
+        "\ufeff",
+        "\u00ad",  # Cf incl. ZWJ, bidi, BOM
+        "\u2028",
+        "\u2029",  # Zl, Zp
         "\ud842",  # Cs: a lone surrogate
         "\ue000",  # Co: private use
         "\u0378",  # Cn: unassigned
@@ -161,8 +173,17 @@ def test_non_string_is_a_type_error(value: object) -> None:
 
 @pytest.mark.parametrize(
     ("char", "expected"),
-    [("张", True), ("䶮", True), ("\U00020bb7", True), ("\U000323af", True), ("\uf900", True),
-     ("A", False), ("·", False), ("\u2f00", False), ("\u3000", False)],
+    [
+        ("张", True),
+        ("䶮", True),
+        ("\U00020bb7", True),
+        ("\U000323af", True),
+        ("\uf900", True),
+        ("A", False),
+        ("·", False),
+        ("\u2f00", False),
+        ("\u3000", False),
+    ],
 )
 def test_is_cjk_ideograph(char: str, expected: bool) -> None:
     assert is_cjk_ideograph(char) is expected

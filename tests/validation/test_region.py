@@ -143,8 +143,14 @@ def test_superseded_codes_stay_valid_for_historical_records() -> None:
 
 @pytest.mark.parametrize(
     ("prefix", "digits"),
-    [("000000", ""), ("420000", "42"), ("420200", "4202"), ("420202", "420202"),
-     ("110000", "11"), ("469001", "469001")],
+    [
+        ("000000", ""),
+        ("420000", "42"),
+        ("420200", "4202"),
+        ("420202", "420202"),
+        ("110000", "11"),
+        ("469001", "469001"),
+    ],
 )
 def test_prefix_significant_digits(prefix: str, digits: str) -> None:
     assert region_prefix_digits(prefix) == digits
@@ -189,8 +195,15 @@ def test_a_region_is_inside_a_jurisdiction_when_it_starts_with_its_digits(
 
 @pytest.mark.parametrize(
     ("code", "name"),
-    [("420202", "黄石港区"), ("420202001", "黄石港区"), ("420202001001", "黄石港区"),
-     ("420200", "黄石市"), ("420299", None), ("4202", None), ("abcdef", None)],
+    [
+        ("420202", "黄石港区"),
+        ("420202001", "黄石港区"),
+        ("420202001001", "黄石港区"),
+        ("420200", "黄石市"),
+        ("420299", None),
+        ("4202", None),
+        ("abcdef", None),
+    ],
 )
 def test_region_name_looks_up_the_division_of_the_first_6_digits(
     code: str, name: str | None
@@ -200,8 +213,14 @@ def test_region_name_looks_up_the_division_of_the_first_6_digits(
 
 @pytest.mark.parametrize(
     ("code", "full_name"),
-    [("420202", "湖北省黄石市黄石港区"), ("420200", "湖北省黄石市"), ("420000", "湖北省"),
-     ("110101", "北京市东城区"), ("469001", "海南省五指山市"), ("420299", None)],
+    [
+        ("420202", "湖北省黄石市黄石港区"),
+        ("420200", "湖北省黄石市"),
+        ("420000", "湖北省"),
+        ("110101", "北京市东城区"),
+        ("469001", "海南省五指山市"),
+        ("420299", None),
+    ],
 )
 def test_region_full_name_joins_province_prefecture_and_county(
     code: str, full_name: str | None

@@ -103,8 +103,8 @@ def test_invalid_value_is_reported_on_its_field_with_the_validator_message(
 
 
 @pytest.mark.parametrize(
-    "field", ["id_number", "name", "ethnicity", "household_region", "jurisdiction",
-              "certificate_no"],
+    "field",
+    ["id_number", "name", "ethnicity", "household_region", "jurisdiction", "certificate_no"],
 )
 def test_non_strings_are_rejected_not_coerced(field: str) -> None:
     errors = errors_of({**VALID, field: 420202})
@@ -125,7 +125,9 @@ def test_birth_ranges_are_enforced() -> None:
     with pytest.raises(ValidationError) as excinfo:
         Birth(birth_weight_g=299, gestational_weeks=46, plurality=9)
     assert {e["loc"][0] for e in excinfo.value.errors()} == {
-        "birth_weight_g", "gestational_weeks", "plurality"
+        "birth_weight_g",
+        "gestational_weeks",
+        "plurality",
     }
 
 

@@ -1,0 +1,252 @@
+"""Credentials, token issuance and revocation (interface §3), free of HTTP."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from api.access.policy import (
+    DEPARTMENT_PURPOSES,
+    DEPARTMENT_SCOPES,
+    ROLE_DEPARTMENT,
+    ROLE_SCOPES,
+    Department,
+    Purpose,
+    Role,
+    Scope,
+)
+from api.access.principal import Principal
+from api.config import Settings
+from api.models import Client, RevokedToken, StaffUser
+from api.models.types import utcnow
+from api.security.keys import SigningKey
+from api.security.passwords import decoy_hash, hash_secret, new_client_secret, verify_secret
+from api.security.tokens import IssuedToken, issue_access_token
+
+
+class AuthError(Exception):
+    """A login or token request was refused; `error` is the OAuth 2.0 error code."""
+
+    def __init__(self, error: str, detail: str, *, status: int = 400) -> None:
+        super().__init__(detail)
+        self.error = error
+        self.detail = detail
+        self.status = status
+
+
+class AccountError(ValueError):
+    """A client or staff user cannot be created as asked; `field` names the bad input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def check_password(password: str) -> None:
+    """Refuse a staff password that breaks the password policy."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _within_department(
+    department: Department, scopes: list[Scope], purposes: list[Purpose]
+) -> None:
+    """A client holds only scopes and purposes its department may have (interface §3, §8)."""
+    outside = [s.value for s in scopes if s not in DEPARTMENT_SCOPES[department]]
+    if outside:
+        raise AccountError(
+            "scopes",
+            f"{' '.join(outside)} not among the {department.value} scopes "
+            f"({' '.join(DEPARTMENT_SCOPES[department])})",
+        )
+    outside = [p.value for p in purposes if p not in DEPARTMENT_PURPOSES[department]]
+    if outside:
+        raise AccountError(
+            "purposes",
+            f"{' '.join(outside)} not allowed for {department.value} "
+            f"({' '.join(DEPARTMENT_PURPOSES[department])})",
+        )
+
+
+@dataclass(frozen=True)
+class NewClient:
+    """A created client and its secret, which exists nowhere else once shown."""
+
+    client: Client
+    client_secret: str
+
+
+def create_client(
+    session: Session,
+    *,
+    name: str,
+    department: Department,
+    region: str,
+    scopes: list[Scope] | None = None,
+    purposes: list[Purpose] | None = None,
+) -> NewClient:
+    """Register a department system with its department's default scopes and purposes."""
+    chosen_scopes = list(scopes or DEPARTMENT_SCOPES[department])
+    chosen_purposes = list(purposes or DEPARTMENT_PURPOSES[department])
+    _within_department(department, chosen_scopes, chosen_purposes)
+    secret = new_client_secret()
+    client = Client(
+        client_id=f"{department.value.replace('_', '-')}-{secrets.token_hex(6)}",
+        name=name,
+        department=department.value,
+        region=region,
+        scopes=[s.value for s in chosen_scopes],
+        purposes=[p.value for p in chosen_purposes],
+        secret_hash=hash_secret(secret),
+    )
+    session.add(client)
+    session.flush()
+    return NewClient(client, secret)
+
+
+def create_staff_user(
+    session: Session, *, username: str, password: str, role: Role, region: str
+) -> StaffUser:
+    """Create a staff user; the password is stored only as an Argon2id hash."""
+    check_password(password)
+    if session.exec(select(StaffUser).where(StaffUser.username == username)).first():
+        raise AccountError("username", f"user {username} already exists")
+    user = StaffUser(
+        username=username, role=role.value, region=region, password_hash=hash_secret(password)
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate_client(session: Session, *, client_id: str, client_secret: str) -> Principal:
+    """Check client credentials and return the client as a principal."""
+    client = session.exec(select(Client).where(Client.client_id == client_id)).first()
+    if not verify_secret(client.secret_hash if client else decoy_hash(), client_secret):
+        raise AuthError("invalid_client", "client authentication failed", status=401)
+    assert client is not None
+    if client.disabled:
+        raise AuthError("invalid_client", "client is disabled", status=401)
+    department = Department(client.department)
+    return Principal(
+        subject=client.client_id,
+        actor_type="client",
+        department=department,
+        region=client.region,
+        scopes=frozenset(Scope(s) for s in client.scopes),
+        purposes=tuple(Purpose(p) for p in client.purposes),
+        jti="",
+    )
+
+
+def authenticate_user(
+    session: Session, *, username: str, password: str, settings: Settings
+) -> Principal:
+    """Check a staff login, locking the account after repeated failures.
+
+    The failure count is changed on the session even when this raises, so the caller
+    must commit it before answering.
+    """
+    now = utcnow()
+    user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise AuthError("invalid_grant", "account is locked; try again later", status=423)
+    if not verify_secret(user.password_hash if user else decoy_hash(), password):
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= settings.login_max_failures:
+                user.locked_until = now + timedelta(seconds=settings.login_lockout_seconds)
+                user.failed_logins = 0
+            session.add(user)
+        raise AuthError("invalid_grant", "username or password is wrong", status=400)
+    assert user is not None
+    if user.disabled:
+        raise AuthError("invalid_grant", "account is disabled", status=400)
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    role = Role(user.role)
+    department = ROLE_DEPARTMENT[role]
+    return Principal(
+        subject=user.username,
+        actor_type="user",
+        department=department,
+        region=user.region,
+        scopes=frozenset(ROLE_SCOPES[role]),
+        purposes=DEPARTMENT_PURPOSES[department],
+        jti="",
+        role=role.value,
+    )
+
+
+def narrow_scopes(principal: Principal, requested: str | None) -> frozenset[Scope]:
+    """Return the scopes a token gets: all the holder's, or the requested subset."""
+    if not requested:
+        return principal.scopes
+    wanted = set(requested.split())
+    unknown = wanted - {s.value for s in principal.scopes}
+    if unknown:
+        raise AuthError("invalid_scope", f"scope not granted: {' '.join(sorted(unknown))}")
+    return frozenset(Scope(s) for s in wanted)
+
+
+def issue_token(
+    principal: Principal, *, scopes: frozenset[Scope], key: SigningKey, settings: Settings
+) -> IssuedToken:
+    """Sign an access token for a principal."""
+    claims: dict[str, object] = {
+        "dept": principal.department.value,
+        "region": principal.region,
+        "scope": " ".join(sorted(s.value for s in scopes)),
+        "purposes": [p.value for p in principal.purposes],
+        "actor_type": principal.actor_type,
+    }
+    if principal.role:
+        claims["role"] = principal.role
+    return issue_access_token(
+        key,
+        subject=principal.subject,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        ttl_seconds=settings.token_ttl_seconds,
+        extra_claims=claims,
+    )
+
+
+def principal_from_claims(claims: dict[str, object]) -> Principal:
+    """Rebuild the principal a verified token speaks for."""
+    try:
+        scope = str(claims.get("scope", ""))
+        raw_purposes = claims.get("purposes") or []
+        assert isinstance(raw_purposes, list)
+        return Principal(
+            subject=str(claims["sub"]),
+            actor_type=str(claims.get("actor_type", "client")),
+            department=Department(str(claims["dept"])),
+            region=str(claims["region"]),
+            scopes=frozenset(Scope(s) for s in scope.split()),
+            purposes=tuple(Purpose(str(p)) for p in raw_purposes),
+            jti=str(claims["jti"]),
+            role=str(claims["role"]) if claims.get("role") else None,
+        )
+    except (KeyError, ValueError, AssertionError) as exc:
+        raise AuthError("invalid_token", "token claims are malformed", status=401) from exc
+
+
+def is_revoked(session: Session, *, jti: str) -> bool:
+    """Tell whether the token with this `jti` has been revoked."""
+    return session.get(RevokedToken, jti) is not None
+
+
+def revoke_jti(session: Session, *, jti: str, exp: int, settings: Settings) -> None:
+    """Revoke a token by its `jti` until it expires (or a full lifetime when unknown)."""
+    if session.get(RevokedToken, jti) is not None:
+        return
+    if exp:
+        expires_at = datetime.fromtimestamp(exp, UTC)
+    else:
+        expires_at = utcnow() + timedelta(seconds=settings.token_ttl_seconds)
+    session.add(RevokedToken(jti=jti, expires_at=expires_at))

@@ -1,0 +1,61 @@
+"""The authenticated caller of a request and the purpose it acts for."""
+
+from dataclasses import dataclass, field
+
+from api.access.policy import (
+    HEALTH_DATA_DEPARTMENTS,
+    ULTRASOUND_DEPARTMENTS,
+    Department,
+    Purpose,
+    Scope,
+    in_jurisdiction,
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a department system (client) or a staff user, from the token."""
+
+    subject: str
+    actor_type: str  # "client" or "user"
+    department: Department
+    region: str
+    scopes: frozenset[Scope]
+    purposes: tuple[Purpose, ...]
+    jti: str
+    role: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff see identifiers masked unless they state a purpose."""
+        return self.actor_type == "user"
+
+    def can_see(self, region: str | None) -> bool:
+        """Tell whether a record in `region` is inside this caller's jurisdiction."""
+        return in_jurisdiction(self.region, region)
+
+    @property
+    def sees_health_data(self) -> bool:
+        """Civil affairs and public security read persons without health data."""
+        return self.department in HEALTH_DATA_DEPARTMENTS
+
+    @property
+    def sees_ultrasounds(self) -> bool:
+        """Ultrasound exams are for maternal health and auditors only."""
+        return self.department in ULTRASOUND_DEPARTMENTS
+
+
+@dataclass(frozen=True)
+class Access:
+    """A principal acting for a purpose, as recorded in the access log."""
+
+    principal: Principal
+    purpose: Purpose
+    purpose_stated: bool = False
+    case_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unmasked(self) -> bool:
+        """Full ID numbers go to department systems, and to staff who stated a purpose."""
+        return not self.principal.is_staff or self.purpose_stated

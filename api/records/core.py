@@ -1,0 +1,394 @@
+"""Versioned shared records: create, read, list, correct, void and history (interface §1).
+
+One set of operations serves every registry; a `RecordKind` says what differs (table,
+schema, jurisdiction column, natural key, feed event names, side effects). Services take
+the session first, never commit, and note audit and feed events for the commit to append.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, and_, col, or_, select
+
+from api.access.principal import Access
+from api.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    validation_detail,
+    validation_errors,
+)
+from api.journal.append import PendingFeedEvent, pending
+from api.journal.audit import person_ids_for, record_access
+from api.models import RecordVersion
+from api.models.base import SHANGHAI, RecordColumns, StrictBody
+from api.models.types import UTCDateTime, utcnow
+from api.pagination import Page, decode_instant_cursor, encode_cursor
+from api.validation import region_prefix_digits
+
+M = TypeVar("M", bound=RecordColumns)
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordKind(Generic[M]):
+    """What one registry is: its table, its shapes and its rules."""
+
+    resource: str
+    model: type[M]
+    body: type[StrictBody]
+    to_row: Callable[[Any], Row]
+    from_row: Callable[[Row], Row]
+    present: Callable[[Row, Access], Row]
+    region_column: str
+    region_field: str
+    natural_key: tuple[str, ...]
+    created_event: str
+    updated_event: str
+    voided_event: str
+    person_columns: tuple[str, ...] = ()
+    date_column: str | None = None
+    status_column: str | None = None
+    void_status: str | None = None
+    after_write: Callable[[Session, Any, Access], None] | None = None
+    natural_key_fields: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """Filters every list accepts."""
+
+    region: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str | None = None
+    include_voided: bool = False
+
+
+def snapshot(row: SQLModel) -> Row:
+    """The JSON-ready column values of a row."""
+    return row.model_dump(mode="json")
+
+
+def _region_of(kind: RecordKind[M], row: Any) -> str:
+    return str(getattr(row, kind.region_column) or "")
+
+
+def _person_ids(session: Session, kind: RecordKind[M], rows: Sequence[Any]) -> list[str]:
+    numbers = [getattr(r, c) for r in rows for c in kind.person_columns]
+    ids = person_ids_for(session, numbers)
+    if kind.resource == "persons":
+        ids = [r.id for r in rows] + ids
+    return list(dict.fromkeys(ids))
+
+
+def _audit(
+    session: Session, kind: RecordKind[M], access: Access, action: str, rows: Sequence[Any]
+) -> None:
+    record_access(
+        session,
+        access,
+        action=action,
+        resource=kind.resource,
+        record_ids=[r.id for r in rows],
+        person_ids=_person_ids(session, kind, rows),
+    )
+
+
+def _announce(session: Session, kind: RecordKind[M], event_type: str, row: Any) -> None:
+    pending(session).feed.append(
+        PendingFeedEvent(
+            type=event_type,
+            resource=kind.resource,
+            record_id=row.id,
+            region=_region_of(kind, row),
+            data=snapshot(row),
+        )
+    )
+
+
+def _keep_version(
+    session: Session,
+    kind: RecordKind[M],
+    row: Any,
+    access: Access,
+    action: str,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        RecordVersion(
+            resource=kind.resource,
+            record_id=row.id,
+            version=row.version,
+            action=action,
+            data=snapshot(row),
+            changed_at=row.updated_at,
+            changed_by=access.principal.subject,
+            department=access.principal.department.value,
+            reason=reason,
+        )
+    )
+
+
+def find_by_natural_key(session: Session, kind: RecordKind[M], values: Row) -> M | None:
+    """The record that already holds these natural-key values, voided or not."""
+    if not kind.natural_key or any(values.get(c) is None for c in kind.natural_key):
+        return None
+    query = select(kind.model).where(
+        *[getattr(kind.model, c) == values[c] for c in kind.natural_key]
+    )
+    return session.exec(query).first()
+
+
+def _duplicate(kind: RecordKind[M], existing: Any) -> Conflict:
+    fields = kind.natural_key_fields or kind.natural_key
+    return Conflict(
+        f"A {kind.resource} record with this {', '.join(fields)} already exists.",
+        errors=[FieldError(f, "already exists") for f in fields],
+        existing_id=existing.id,
+    )
+
+
+def _check_writable_region(kind: RecordKind[M], access: Access, values: Row) -> None:
+    if not access.principal.can_see(values.get(kind.region_column)):
+        raise Forbidden(
+            "The record's region is outside the caller's jurisdiction.",
+            errors=[FieldError(kind.region_field, "outside your jurisdiction")],
+        )
+
+
+def _write_unique(
+    session: Session, kind: RecordKind[M], values: Row, write: Callable[[], None]
+) -> None:
+    # Two writers racing for one natural key: the loser's write fails on the unique index
+    # and answers 409 with the winner's id like any other duplicate. The write happens
+    # inside the savepoint so that its failure undoes only itself.
+    try:
+        with session.begin_nested():
+            write()
+            session.flush()
+    except IntegrityError:
+        existing = find_by_natural_key(session, kind, values)
+        if existing is None:
+            raise
+        raise _duplicate(kind, existing) from None
+
+
+def create_record(session: Session, kind: RecordKind[M], *, body: BaseModel, access: Access) -> M:
+    """Store a new record with its first version, feed event and audit event."""
+    values = kind.to_row(body)
+    _check_writable_region(kind, access, values)
+    existing = find_by_natural_key(session, kind, values)
+    if existing is not None:
+        raise _duplicate(kind, existing)
+    row = kind.model(**values, source=access.principal.department.value)
+    _write_unique(session, kind, values, lambda: session.add(row))
+    if kind.after_write:
+        kind.after_write(session, row, access)
+    _keep_version(session, kind, row, access, "create")
+    _announce(session, kind, kind.created_event, row)
+    _audit(session, kind, access, "create", [row])
+    return row
+
+
+def _visible(
+    session: Session, kind: RecordKind[M], record_id: str, access: Access, *, lock: bool = False
+) -> M:
+    query = select(kind.model).where(kind.model.id == record_id)
+    row = session.exec(query.with_for_update() if lock else query).first()
+    # A record outside the jurisdiction answers exactly like one that does not exist.
+    if row is None or not access.principal.can_see(_region_of(kind, row)):
+        raise NotFound(f"No {kind.resource} record with this id.")
+    return row
+
+
+def get_record(session: Session, kind: RecordKind[M], record_id: str, *, access: Access) -> M:
+    """Read one record inside the caller's jurisdiction."""
+    row = _visible(session, kind, record_id, access)
+    _audit(session, kind, access, "read", [row])
+    return row
+
+
+def merge_patch(target: Row, patch: Row) -> Row:
+    """Apply an RFC 7396 JSON merge patch."""
+    merged = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_patch(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _validated(kind: RecordKind[M], data: Row) -> BaseModel:
+    try:
+        return kind.body.model_validate(data)
+    except ValidationError as exc:
+        errors = validation_errors(exc.errors())
+        raise InvalidInput(validation_detail(exc.errors(), errors), errors=errors) from None
+
+
+def update_record(
+    session: Session,
+    kind: RecordKind[M],
+    record_id: str,
+    *,
+    expected_version: int,
+    patch: Row,
+    access: Access,
+) -> M:
+    """Correct a record with a merge patch, if nobody changed it since `expected_version`."""
+    row = _visible(session, kind, record_id, access, lock=True)
+    if row.voided_at is not None:
+        raise Conflict("A void record cannot be corrected.")
+    if row.version != expected_version:
+        raise PreconditionFailed(
+            f"The record is at version {row.version}, not {expected_version}.",
+            errors=[FieldError("If-Match", "stale version")],
+        )
+    values = kind.to_row(_validated(kind, merge_patch(kind.from_row(snapshot(row)), patch)))
+    changes = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if not changes:
+        _audit(session, kind, access, "read", [row])
+        return row
+    _check_writable_region(kind, access, values)
+    existing = find_by_natural_key(session, kind, values)
+    if existing is not None and existing.id != row.id:
+        raise _duplicate(kind, existing)
+    apply_changes(session, kind, row, changes, access=access)
+    return row
+
+
+def apply_changes(
+    session: Session, kind: RecordKind[M], row: M, changes: Row, *, access: Access
+) -> bool:
+    """Change a record as the effect of another record's write; False if nothing changed.
+
+    The caller has checked the values; like a correction, the change gets a new version,
+    a history entry, a feed event and an audit event.
+    """
+    if row.voided_at is not None:
+        raise Conflict(f"The {kind.resource} record {row.id} is void and cannot change.")
+    changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    if not changes:
+        return False
+
+    def write() -> None:
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.version += 1
+        row.updated_at = utcnow()
+        row.source = access.principal.department.value
+        session.add(row)
+
+    _write_unique(
+        session, kind, {c: changes.get(c, getattr(row, c)) for c in kind.natural_key}, write
+    )
+    if kind.after_write:
+        kind.after_write(session, row, access)
+    _keep_version(session, kind, row, access, "update")
+    _announce(session, kind, kind.updated_event, row)
+    _audit(session, kind, access, "update", [row])
+    return True
+
+
+def void_record(
+    session: Session, kind: RecordKind[M], record_id: str, *, reason: str, access: Access
+) -> M:
+    """Mark a record void; it stays readable with its history."""
+    row = _visible(session, kind, record_id, access, lock=True)
+    if row.voided_at is not None:
+        raise Conflict("The record is already void.")
+    row.voided_at = row.updated_at = utcnow()
+    row.void_reason = reason
+    if kind.void_status and kind.status_column:
+        setattr(row, kind.status_column, kind.void_status)
+    row.version += 1
+    session.add(row)
+    _keep_version(session, kind, row, access, "void", reason)
+    _announce(session, kind, kind.voided_event, row)
+    _audit(session, kind, access, "void", [row])
+    return row
+
+
+def record_history(
+    session: Session, kind: RecordKind[M], record_id: str, *, access: Access
+) -> list[RecordVersion]:
+    """Every version of a record, oldest first."""
+    row = _visible(session, kind, record_id, access)
+    versions = session.exec(
+        select(RecordVersion)
+        .where(RecordVersion.resource == kind.resource, RecordVersion.record_id == record_id)
+        .order_by(col(RecordVersion.version))
+    ).all()
+    _audit(session, kind, access, "history", [row])
+    return list(versions)
+
+
+def effective_prefix(jurisdiction: str, requested: str | None) -> str | None:
+    """The narrower of the caller's jurisdiction and a requested region, or None if disjoint."""
+    own = region_prefix_digits(jurisdiction)
+    if requested is None:
+        return own
+    wanted = region_prefix_digits(requested)
+    if wanted.startswith(own):
+        return wanted
+    return own if own.startswith(wanted) else None
+
+
+def _day_bound(column: Any, day: date) -> date | datetime:
+    # Dates are days in Asia/Shanghai; instant columns compare against that day's start.
+    if isinstance(column.type, UTCDateTime):
+        return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+    return day
+
+
+def list_records(
+    session: Session,
+    kind: RecordKind[M],
+    *,
+    access: Access,
+    filters: ListFilters,
+    limit: int,
+    cursor: str | None,
+) -> Page[M]:
+    """A page of records inside the jurisdiction, oldest first, by keyset."""
+    model: Any = kind.model
+    prefix = effective_prefix(access.principal.region, filters.region)
+    if prefix is None:
+        return Page([], None)
+    query = select(model)
+    if prefix:
+        query = query.where(col(getattr(model, kind.region_column)).startswith(prefix))
+    if kind.date_column and (filters.date_from or filters.date_to):
+        column = getattr(model, kind.date_column)
+        if filters.date_from:
+            query = query.where(column >= _day_bound(column, filters.date_from))
+        if filters.date_to:
+            query = query.where(column < _day_bound(column, filters.date_to + timedelta(days=1)))
+    if filters.status and kind.status_column:
+        query = query.where(getattr(model, kind.status_column) == filters.status)
+    if not filters.include_voided:
+        query = query.where(col(model.voided_at).is_(None))
+    if cursor:
+        after, last_id = decode_instant_cursor(cursor)
+        query = query.where(
+            or_(model.created_at > after, and_(model.created_at == after, model.id > str(last_id)))
+        )
+    rows = list(session.exec(query.order_by(model.created_at, model.id).limit(limit + 1)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id])
+    if rows:
+        _audit(session, kind, access, "list", rows)
+    return Page(rows, next_cursor)

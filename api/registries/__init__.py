@@ -1,1 +1,0 @@
-"""The shared registries: each module describes one `RecordKind` and its domain rules."""
