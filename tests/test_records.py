@@ -109,19 +109,3 @@ def test_merge_patch_replaces_nested_members_and_removes_nulls() -> None:
         "a": 1,
         "mother": {"id_number": "x", "name": "王芬"},
     }
-
-
-@pytest.mark.parametrize(
-    ("jurisdiction", "requested", "expected"),
-    [
-        ("420200", None, "4202"),
-        ("420200", "420202", "420202"),
-        ("420202", "420000", "420202"),
-        ("420200", "420100", None),
-        ("000000", "420000", "42"),
-    ],
-)
-def test_a_list_is_cut_to_the_narrower_of_jurisdiction_and_requested_region(
-    jurisdiction: str, requested: str | None, expected: str | None
-) -> None:
-    assert records.effective_prefix(jurisdiction, requested) == expected

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from api.demo.synthetic import HOMOPHONES, TABLES, generate, id_check_char, uuid4_from
+from api.demo.synthetic import HOMOPHONES, TABLES, generate, uuid4_from
+from api.validation.id_number import id_number_check_char
 
 AS_OF = date(2026, 3, 1)
 REGIONS = {"420202", "420203", "420204", "420205", "420222", "420281"}
@@ -25,8 +26,8 @@ def hard():  # type: ignore[no-untyped-def]
 
 
 def test_check_char_follows_iso_7064_mod_11_2() -> None:
-    assert id_check_char("11010519491231002") == "X"  # the standard's own example
-    assert id_check_char("44052418800101001") == "4"
+    assert id_number_check_char("11010519491231002") == "X"  # the standard's own example
+    assert id_number_check_char("44052418800101001") == "4"
 
 
 def test_ids_are_uuid4_strings_from_the_seed() -> None:
@@ -60,7 +61,7 @@ def test_every_id_number_is_a_valid_gb11643_number_except_planted_typos(
     typo_persons = {i for t, ids in data.truth if t == "DUPLICATE_PERSON" for i in ids}
     for row in data.iter_rows("person"):
         idn = row["id_number"]
-        valid = len(idn) == 18 and idn[:17].isdigit() and id_check_char(idn[:17]) == idn[17]
+        valid = len(idn) == 18 and idn[:17].isdigit() and id_number_check_char(idn[:17]) == idn[17]
         if not valid:
             assert row["id"] in typo_persons
             continue
@@ -68,7 +69,7 @@ def test_every_id_number_is_a_valid_gb11643_number_except_planted_typos(
         assert (int(idn[16]) % 2 == 1) == (row["sex"] == "male")
     for row in data.iter_rows("birth"):
         idn = row["mother_id_number"]
-        assert id_check_char(idn[:17]) == idn[17]
+        assert id_number_check_char(idn[:17]) == idn[17]
 
 
 def test_codes_and_formats_follow_the_interface(data) -> None:  # type: ignore[no-untyped-def]

@@ -2,8 +2,6 @@
 
 from enum import StrEnum
 
-from api.validation import region_prefix_digits
-
 
 class Department(StrEnum):
     """The department whose system or staff member acts."""
@@ -145,8 +143,3 @@ HEALTH_DATA_DEPARTMENTS = frozenset(
     {Department.MATERNAL_HEALTH, Department.HEALTH_COMMISSION, Department.AUDITOR, Department.ADMIN}
 )
 ULTRASOUND_DEPARTMENTS = frozenset({Department.MATERNAL_HEALTH, Department.AUDITOR})
-
-
-def in_jurisdiction(prefix: str, region: str | None) -> bool:
-    """Tell whether a record's region lies inside the jurisdiction `prefix`."""
-    return region is not None and region.startswith(region_prefix_digits(prefix))

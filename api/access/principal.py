@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass, field
 
+from api.access.jurisdiction import in_jurisdiction
 from api.access.policy import (
     HEALTH_DATA_DEPARTMENTS,
     ULTRASOUND_DEPARTMENTS,
     Department,
     Purpose,
     Scope,
-    in_jurisdiction,
 )
 
 

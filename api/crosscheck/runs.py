@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from api.access.jurisdiction import covers, jurisdiction_filter, significant_digits
 from api.access.policy import Department, Purpose
 from api.access.principal import Access, Principal
 from api.config import Settings
@@ -31,7 +32,7 @@ from api.models import CrosscheckRun, Discrepancy
 from api.models.crosscheck_run import ACTIVE_STATUSES, RunStatus
 from api.models.types import utcnow
 from api.pagination import Page, decode_cursor, encode_cursor
-from api.validation import region_prefix_digits, today_in_china
+from api.validation import today_in_china
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def request_run(
     """
     principal = access.principal
     region = region or principal.region
-    if not region_prefix_digits(region).startswith(region_prefix_digits(principal.region)):
+    if not covers(principal.region, region):
         raise Forbidden(
             f"Region {region} is outside the caller's jurisdiction {principal.region}.",
             errors=[FieldError("region", f"{region} is outside your jurisdiction")],
@@ -170,10 +171,9 @@ def list_runs(
     session: Session, *, access: Access, limit: int, cursor: str | None
 ) -> Page[CrosscheckRun]:
     """Runs of regions inside the caller's jurisdiction, newest first."""
-    query = select(CrosscheckRun)
-    prefix = region_prefix_digits(access.principal.region)
-    if prefix:
-        query = query.where(col(CrosscheckRun.region).startswith(prefix))
+    query = select(CrosscheckRun).where(
+        jurisdiction_filter(col(CrosscheckRun.region), access.principal.region)
+    )
     if cursor:
         created_at, last_id = decode_cursor(cursor, arity=2)
         before = _instant(created_at)
@@ -214,7 +214,7 @@ def input_fingerprint(session: Session, run: CrosscheckRun) -> str:
     change) and the latest change; the region's worklist the same way (a discrepancy
     resolved by hand must be checked again); and the day the run is as of.
     """
-    prefix = loader.significant_prefix(run.region)
+    prefix = significant_digits(run.region)
     # The loader's own row selection, so that the summary covers what the engine sees.
     where = loader.region_filters(prefix, True)
     parts = [FINGERPRINT_SCHEME, run.as_of.isoformat(), prefix]
@@ -231,7 +231,7 @@ def input_fingerprint(session: Session, run: CrosscheckRun) -> str:
             func.count(),
             func.coalesce(func.sum(Discrepancy.version), 0),
             func.max(Discrepancy.updated_at),
-        ).where(col(Discrepancy.region).startswith(prefix))
+        ).where(jurisdiction_filter(col(Discrepancy.region), run.region))
     ).one()
     parts.extend(str(value) for value in row)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -335,7 +335,7 @@ def find_discrepancies(engine: Engine, run: CrosscheckRun, progress: Progress) -
         inputs = loader.load(connection, run.region)
     _touch(engine, run.id)
     progress("link")
-    prefix = loader.significant_prefix(run.region)
+    prefix = significant_digits(run.region)
     return linkage_engine.link(*inputs, as_of=run.as_of, region_prefix=prefix or None)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlmodel import Session, and_, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from api.access.jurisdiction import jurisdiction_filter, significant_digits
 from api.access.principal import Access
 from api.crosscheck.linkage.findings import DiscrepancyType, Finding
 from api.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -31,8 +32,7 @@ from api.models.discrepancy import (
 )
 from api.models.types import utcnow
 from api.pagination import Page, decode_cursor, encode_cursor
-from api.records.core import effective_prefix
-from api.validation import region_prefix_digits, today_in_china
+from api.validation import today_in_china
 
 RESOURCE = "discrepancies"
 ALL_TYPES: frozenset[str] = frozenset(t.value for t in DiscrepancyType)
@@ -218,7 +218,7 @@ def reconcile(
     `region` and of `covered_types` can be closed for not being found.
     """
     _lock_worklist(session)
-    prefix = region_prefix_digits(region)
+    prefix = significant_digits(region)
     now, due_by = utcnow(), as_of + timedelta(days=due_days)
     found: dict[str, Finding] = {}
     for finding in findings:
@@ -273,7 +273,7 @@ def reconcile(
     stale = select(Discrepancy).where(
         col(Discrepancy.status).in_(UNRESOLVED_STATUSES),
         col(Discrepancy.type).in_(sorted(covered_types)),
-        col(Discrepancy.region).startswith(prefix),
+        jurisdiction_filter(col(Discrepancy.region), region),
     )
     for row in session.exec(stale.order_by(col(Discrepancy.id)).with_for_update()).all():
         if row.fingerprint in found:
@@ -306,12 +306,11 @@ class DiscrepancyFilters:
 
 def filtered_query(access: Access, filters: DiscrepancyFilters) -> DiscrepancyQuery | None:
     """The discrepancies inside the caller's jurisdiction matching `filters`, by due date."""
-    prefix = effective_prefix(access.principal.region, filters.region)
-    if prefix is None:
-        return None
-    query = select(Discrepancy)
-    if prefix:
-        query = query.where(col(Discrepancy.region).startswith(prefix))
+    query = select(Discrepancy).where(
+        jurisdiction_filter(
+            col(Discrepancy.region), access.principal.region, requested=filters.region
+        )
+    )
     if filters.type:
         query = query.where(col(Discrepancy.type) == filters.type)
     if filters.status:

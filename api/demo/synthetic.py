@@ -25,10 +25,10 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from operator import mul
 from typing import Any
 
 from api.crosscheck.linkage.pinyin import CharReadings
+from api.validation.id_number import id_number_check_char
 
 DISTRICTS: dict[str, tuple[str, ...]] = {
     "4202": ("420202", "420203", "420204", "420205", "420222", "420281"),
@@ -64,7 +64,6 @@ MINORITY_GIVEN = (
     "麦合木提",
     "古再丽",
 )
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CERT_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 _READINGS = CharReadings()
@@ -143,12 +142,6 @@ TABLES = {
 }
 
 Truth = set[tuple[str, frozenset[str]]]
-
-
-def id_check_char(first17: str) -> str:
-    """Return the GB 11643 check character (ISO 7064 MOD 11-2) of 17 digits."""
-    total = sum(map(mul, map(int, first17), _ID_WEIGHTS))
-    return "10X98765432"[total % 11]
 
 
 def uuid4_from(bits: int) -> str:
@@ -244,7 +237,7 @@ class _Gen:
             if (seq % 2 == 1) != (sex == "male"):
                 seq = seq + 1 if seq < 999 else seq - 1
             first17 = f"{region}{born:%Y%m%d}{seq:03d}"
-            value = first17 + id_check_char(first17)
+            value = first17 + id_number_check_char(first17)
             if value not in self.ids:
                 self.ids.add(value)
                 return value, seq
@@ -271,7 +264,7 @@ class _Gen:
                 continue
             out = "".join(chars)
             if recompute and len(out) == 18:
-                out = out[:17] + id_check_char(out[:17])
+                out = out[:17] + id_number_check_char(out[:17])
             if out != value:
                 return out
             chars = list(value)

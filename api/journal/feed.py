@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
+from api.access.jurisdiction import jurisdiction_filter
 from api.access.policy import Scope
 from api.access.principal import Access, Principal
 from api.errors import FieldError, InvalidInput
@@ -32,7 +33,6 @@ from api.records.registries.household_entries import HOUSEHOLD_ENTRIES
 from api.records.registries.marriages import MARRIAGES
 from api.records.registries.persons import PERSONS
 from api.records.registries.ultrasound_exams import ULTRASOUND_EXAMS
-from api.validation import region_prefix_digits
 
 logger = logging.getLogger(__name__)
 
@@ -172,9 +172,7 @@ def read_feed(
             col(FeedEvent.seq) <= upper,
             col(FeedEvent.resource).in_(resources),
         )
-        prefix = region_prefix_digits(access.principal.region)
-        if prefix:
-            query = query.where(col(FeedEvent.region).startswith(prefix))
+        query = query.where(jurisdiction_filter(col(FeedEvent.region), access.principal.region))
         if types:
             query = query.where(col(FeedEvent.type).in_(list(types)))
         events = list(session.exec(query.order_by(col(FeedEvent.seq)).limit(limit)).all())

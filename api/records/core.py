@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, or_, select
 
+from api.access.jurisdiction import jurisdiction_filter
 from api.access.principal import Access
 from api.errors import (
     Conflict,
@@ -31,7 +32,6 @@ from api.models import RecordVersion
 from api.models.base import SHANGHAI, RecordColumns, StrictBody
 from api.models.types import UTCDateTime, utcnow
 from api.pagination import Page, decode_instant_cursor, encode_cursor
-from api.validation import region_prefix_digits
 
 M = TypeVar("M", bound=RecordColumns)
 Row = dict[str, Any]
@@ -334,17 +334,6 @@ def record_history(
     return list(versions)
 
 
-def effective_prefix(jurisdiction: str, requested: str | None) -> str | None:
-    """The narrower of the caller's jurisdiction and a requested region, or None if disjoint."""
-    own = region_prefix_digits(jurisdiction)
-    if requested is None:
-        return own
-    wanted = region_prefix_digits(requested)
-    if wanted.startswith(own):
-        return wanted
-    return own if own.startswith(wanted) else None
-
-
 def _day_bound(column: Any, day: date) -> date | datetime:
     # Dates are days in Asia/Shanghai; instant columns compare against that day's start.
     if isinstance(column.type, UTCDateTime):
@@ -363,12 +352,10 @@ def list_records(
 ) -> Page[M]:
     """A page of records inside the jurisdiction, oldest first, by keyset."""
     model: Any = kind.model
-    prefix = effective_prefix(access.principal.region, filters.region)
-    if prefix is None:
-        return Page([], None)
-    query = select(model)
-    if prefix:
-        query = query.where(col(getattr(model, kind.region_column)).startswith(prefix))
+    region = col(getattr(model, kind.region_column))
+    query = select(model).where(
+        jurisdiction_filter(region, access.principal.region, requested=filters.region)
+    )
     if kind.date_column and (filters.date_from or filters.date_to):
         column = getattr(model, kind.date_column)
         if filters.date_from:

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
+from api.access.jurisdiction import digits_filter, narrowed
 from api.access.principal import Access
 from api.crosscheck.linkage.findings import DiscrepancyType
 from api.errors import FieldError, InvalidInput
@@ -26,12 +27,11 @@ from api.journal.audit import record_access
 from api.models import Birth, BirthServiceApplication, Discrepancy, HouseholdEntry
 from api.models.base import SHANGHAI
 from api.models.discrepancy import DiscrepancyStatus
-from api.records.core import effective_prefix
 from api.validation import region_name, today_in_china
+from api.validation.time_limits import REGISTRATION_DAYS
 
 RESOURCE = "stats"
 LIVE_BIRTH_STATUS = "registered"
-REGISTRATION_DAYS = 30  # 户口登记条例: a birth is registered within one month
 ONLINE_CHANNEL = "online"
 TOTAL_LABEL = "合计"
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9999, 12, 30)
@@ -183,7 +183,7 @@ def _scope(
 ) -> tuple[StatsQuery, str | None, str]:
     """Check the query, note the request's one audit event, and find the prefix it covers."""
     checked = query.checked()
-    prefix = effective_prefix(access.principal.region, checked.region)
+    prefix = narrowed(access.principal.region, checked.region)
     record_access(session, access, action=name, resource=RESOURCE, record_ids=[])
     label = prefix.ljust(6, "0") if prefix is not None else (checked.region or "")
     return checked, prefix, label
@@ -217,8 +217,7 @@ def _live_births(prefix: str, query: StatsQuery) -> list[ColumnElement[bool]]:
         ~superseded,
         *_within(col(Birth.birth_datetime), query),
     ]
-    if prefix:
-        conditions.append(col(Birth.birth_region).startswith(prefix))
+    conditions.append(digits_filter(col(Birth.birth_region), prefix))
     return conditions
 
 
@@ -351,8 +350,7 @@ def discrepancy_closure(session: Session, *, access: Access, query: StatsQuery) 
         resolved = col(Discrepancy.status) == DiscrepancyStatus.RESOLVED.value
         overdue = ~resolved & (col(Discrepancy.due_by) < query.as_of)
         conditions = _within(col(Discrepancy.detected_at), query)
-        if prefix:
-            conditions.append(col(Discrepancy.region).startswith(prefix))
+        conditions.append(digits_filter(col(Discrepancy.region), prefix))
         rows = session.exec(
             select(
                 col(Discrepancy.type),
@@ -394,8 +392,7 @@ def online_share(session: Session, *, access: Access, query: StatsQuery) -> Stat
             col(application.voided_at).is_(None),
             *_within(col(application.created_at), query),
         ]
-        if prefix:
-            conditions.append(col(application.household_region).startswith(prefix))
+        conditions.append(digits_filter(col(application.household_region), prefix))
         region = county(application.household_region)
         rows = session.exec(
             select(region, func.count(), func.sum(case((is_online, 1), else_=0)))

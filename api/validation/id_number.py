@@ -30,8 +30,10 @@ EARLIEST_BIRTH_DATE: Final = date(1880, 1, 1)
 # a division code (Hong Kong 81 and Macao 82 permits already match their table entries).
 _EXTRA_ID_PREFIXES: Final = frozenset({"83"})
 
-_WEIGHTS: Final = tuple(pow(2, 17 - i, 11) for i in range(17))
-_CHECK_CHARS: Final = "10X98765432"
+ID_WEIGHTS: Final = tuple(pow(2, 17 - i, 11) for i in range(17))
+"""ISO 7064 MOD 11-2 weights of the first 17 digits (GB 11643)."""
+CHECK_CHARACTERS: Final = "10X98765432"
+"""The check character for each weighted sum modulo 11."""
 _SHAPE = re.compile(r"[0-9]{17}[0-9Xx]")
 _FIRST17 = re.compile(r"[0-9]{17}")
 _CHINA_TZ: Final = ZoneInfo("Asia/Shanghai")
@@ -56,8 +58,22 @@ def id_number_check_char(first17: str) -> str:
     """Return the ISO 7064 MOD 11-2 check character (0-9 or X) for 17 leading digits."""
     if not isinstance(first17, str) or _FIRST17.fullmatch(first17) is None:
         raise ValueError("the first 17 characters of an ID number must be digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return CHECK_CHARACTERS[total % 11]
+
+
+def has_valid_check_character(value: str) -> bool:
+    """Tell whether `value` is 17 digits and their correct check character (no exception)."""
+    if len(value) != 18 or _FIRST17.fullmatch(value, 0, 17) is None:
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(value, ID_WEIGHTS, strict=False))
+    return CHECK_CHARACTERS[total % 11] == value[17]
+
+
+def check_character_sql(column: str) -> str:
+    """The same check as an SQL expression over a text `column` (DuckDB, 1-based index)."""
+    total = " + ".join(f"(ascii({column}[{i + 1}]) - 48) * {w}" for i, w in enumerate(ID_WEIGHTS))
+    return f"substr('{CHECK_CHARACTERS}', 1 + ({total}) % 11, 1)"
 
 
 def _birth_date(id_number: str) -> date:

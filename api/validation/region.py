@@ -18,7 +18,6 @@ __all__ = [
     "normalize_region_prefix",
     "province_codes",
     "region_full_name",
-    "region_in_prefix",
     "region_level",
     "region_name",
     "region_prefix_digits",
@@ -99,11 +98,6 @@ def region_prefix_digits(prefix: str) -> str:
     if prefix == NATIONAL_PREFIX:
         return ""
     return {"province": prefix[:2], "prefecture": prefix[:4], "county": prefix}[_level(prefix)]
-
-
-def region_in_prefix(region_code: str, prefix: str) -> bool:
-    """Return True when a region code lies inside the jurisdiction `prefix`."""
-    return region_code.startswith(region_prefix_digits(prefix))
 
 
 def region_level(code: str) -> RegionLevel:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from api.crosscheck.linkage import DiscrepancyType, Finding, fingerprint_of, link
-from api.demo.synthetic import generate, id_check_char
+from api.demo.synthetic import generate
+from api.validation.id_number import id_number_check_char
 
 AS_OF = date(2026, 3, 1)
 _seq = itertools.count(1)
@@ -18,7 +19,7 @@ _seq = itertools.count(1)
 
 def id_number(region: str, born: date, seq: int) -> str:
     first17 = f"{region}{born:%Y%m%d}{seq:03d}"
-    return first17 + id_check_char(first17)
+    return first17 + id_number_check_char(first17)
 
 
 MOTHER = id_number("420202", date(1995, 5, 5), 2)
@@ -178,7 +179,7 @@ def test_mistyped_mother_id_and_certificate_together_still_link() -> None:
 def test_mother_id_with_recomputed_check_char_still_links() -> None:
     b = birth()
     first17 = MOTHER[:14] + ("9" if MOTHER[14] != "9" else "7") + MOTHER[15:17]
-    typo = first17 + id_check_char(first17)
+    typo = first17 + id_number_check_char(first17)
     f = only(run([b], [entry_for(b, mother_id_number=typo)]), DiscrepancyType.ATTRIBUTE_MISMATCH)
     assert f.fields == ("mother_id_number",)
 
@@ -536,7 +537,7 @@ def test_another_womans_valid_id_one_digit_away_is_not_a_typo() -> None:
     # name, such an entry is a different child, not a typo.
     b = birth(child_name="王浩宇", child_sex="female")
     first17 = MOTHER[:15] + ("9" if MOTHER[15] != "9" else "7") + MOTHER[16]
-    neighbour = first17 + id_check_char(first17)
+    neighbour = first17 + id_number_check_char(first17)
     e = entry_for(
         b,
         birth_certificate_no=None,

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 
 from api.crosscheck.linkage import link, load
-from api.crosscheck.linkage.loader import crosscheck, significant_prefix
+from api.crosscheck.linkage.loader import crosscheck
 from api.demo.synthetic import generate
 
 AS_OF = date(2026, 3, 1)
@@ -84,13 +84,6 @@ def test_voided_rows_are_not_loaded(conn) -> None:  # type: ignore[no-untyped-de
     c: Connection = conn[0]
     c.execute(text("UPDATE birth SET voided_at = '2026-02-01 00:00:00.000000'"))
     assert load(c).births.num_rows == 0
-
-
-def test_significant_prefix() -> None:
-    assert significant_prefix("420200") == "4202"
-    assert significant_prefix("420000") == "42"
-    assert significant_prefix("000000") == ""
-    assert significant_prefix("420202") == "420202"
 
 
 def test_bad_prefix_is_refused(conn) -> None:  # type: ignore[no-untyped-def]

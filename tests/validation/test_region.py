@@ -12,7 +12,6 @@ from api.validation import (
     normalize_region_prefix,
     province_codes,
     region_full_name,
-    region_in_prefix,
     region_level,
     region_name,
     region_prefix_digits,
@@ -170,24 +169,6 @@ def test_unknown_prefix_is_rejected(prefix: str) -> None:
 def test_prefix_must_be_exactly_6_digits(prefix: str) -> None:
     with pytest.raises(ValueError):
         normalize_region_prefix(prefix)
-
-
-@pytest.mark.parametrize(
-    ("region", "prefix", "inside"),
-    [
-        ("420202", "420200", True),
-        ("420202001001", "420200", True),
-        ("420281", "420000", True),
-        ("420302", "420200", False),
-        ("420203", "420202", False),
-        ("110101", "420000", False),
-        ("110101", "000000", True),
-    ],
-)
-def test_a_region_is_inside_a_jurisdiction_when_it_starts_with_its_digits(
-    region: str, prefix: str, inside: bool
-) -> None:
-    assert region_in_prefix(region, prefix) is inside
 
 
 # -- names ---------------------------------------------------------------------------------

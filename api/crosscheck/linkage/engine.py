@@ -51,20 +51,19 @@ from api.crosscheck.linkage import persons as person_checks
 from api.crosscheck.linkage.findings import DiscrepancyType, Finding
 from api.crosscheck.linkage.inputs import Rows, to_engine_table
 from api.crosscheck.linkage.pinyin import normalize_name, pinyin_key
+from api.validation.id_number import check_character_sql
+from api.validation.time_limits import REGISTRATION_DAYS
 
 _EPOCH = date(1970, 1, 1)
-REGISTRATION_DAYS = 30  # 户口登记条例: register a birth within one month
 
 # Normalisation in SQL stays cheap on the common case: translate() (full-width digits)
 # only runs on strings with non-ASCII bytes. Names are compared raw here; names that
 # differ go through Python (`normalize_name`: NFKC, spaces, middle dots) via table `pk`.
 # GB 11643 check character (ISO 7064 MOD 11-2), for telling a typo from another person.
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_SUM = "\n        + ".join(f"(ascii(x[{i + 1}]) - 48) * {w}" for i, w in enumerate(_ID_WEIGHTS))
 _ID_VALID = f"""
 CREATE OR REPLACE TEMP MACRO id_valid(x) AS (length(x) = 18
     AND regexp_full_match(x, '[0-9]{{17}}[0-9X]')
-    AND x[18] = substr('10X98765432', 1 + ({_ID_SUM}) % 11, 1));
+    AND x[18] = {check_character_sql("x")});
 """
 
 _MACROS = r"""

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection
 
+from api.access.jurisdiction import significant_digits
 from api.crosscheck.linkage.findings import Finding
 from api.crosscheck.linkage.inputs import SCHEMAS
 
@@ -54,14 +55,6 @@ class LinkageInputs(NamedTuple):
     entries: pa.Table
     persons: pa.Table
     marriages: pa.Table
-
-
-def significant_prefix(region: str) -> str:
-    """Return a jurisdiction's significant digits: 420200 → 4202, 420000 → 42, 000000 → ''."""
-    prefix = region
-    while len(prefix) in (2, 4, 6) and prefix.endswith("00"):
-        prefix = prefix[:-2]
-    return prefix
 
 
 def region_filters(prefix: str, counterparts: bool) -> dict[str, str]:
@@ -264,10 +257,10 @@ def _read_sqlite_all(driver: Any, where: dict[str, str]) -> dict[str, bytes]:
 
 
 def load(
-    connection: Connection, region_prefix: str = "", *, counterparts: bool = True
+    connection: Connection, region_prefix: str = "000000", *, counterparts: bool = True
 ) -> LinkageInputs:
     """Read births, household entries, persons and marriages of a region for `link()`."""
-    prefix = significant_prefix(region_prefix)
+    prefix = significant_digits(region_prefix)
     if not re.fullmatch(r"\d{0,12}", prefix):
         raise ValueError(f"region prefix must be digits: {region_prefix!r}")
     driver = connection.connection.driver_connection
@@ -286,11 +279,11 @@ def load(
 
 
 def crosscheck(
-    connection: Connection, *, as_of: date, region_prefix: str = "", threads: int | None = None
+    connection: Connection, *, as_of: date, region_prefix: str = "000000", threads: int | None = None
 ) -> list[Finding]:
     """Load a region's records and return its findings (loader + engine in one call)."""
     from api.crosscheck.linkage.engine import link
 
     inputs = load(connection, region_prefix)
-    prefix = significant_prefix(region_prefix)
+    prefix = significant_digits(region_prefix)
     return link(*inputs, as_of=as_of, region_prefix=prefix or None, threads=threads)

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from api.crosscheck.linkage.findings import DiscrepancyType, Finding
+from api.validation.id_number import has_valid_check_character
 
 if TYPE_CHECKING:
     from api.crosscheck.linkage.engine import Run
 
 _EPOCH = date(1970, 1, 1)
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
 
 # Statuses that agree with the latest marriage record (GB/T 2261.2). Widowed (30) after
 # a marriage is fine: the spouse died, no new record is made at the marriage registry.
@@ -25,14 +24,6 @@ _AFTER_DIVORCE = ("40",)
 def _sql_list(values: tuple[str, ...]) -> str:
     """Return a SQL list of string literals (our own constants, never user input)."""
     return ", ".join(f"'{v}'" for v in values)
-
-
-def _valid_id(value: str) -> bool:
-    """Return True if `value` is an 18-character ID with a correct MOD 11-2 check char."""
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    total = sum(int(c) * w for c, w in zip(value[:17], _WEIGHTS, strict=True))
-    return _CHECK[total % 11] == value[17]
 
 
 def duplicate_persons(run: Run) -> list[Finding]:
@@ -89,7 +80,7 @@ def duplicate_persons(run: Run) -> list[Finding]:
 
 def _suspect(raw: str) -> bool:
     """Return True if an ID number is not written canonically or fails its check char."""
-    return raw != raw.strip().upper() or not _valid_id(raw)
+    return raw != raw.strip().upper() or not has_valid_check_character(raw)
 
 
 def marital_mismatches(run: Run) -> list[Finding]:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from api.access.jurisdiction import jurisdiction_filter
 from api.access.policy import Scope
 from api.access.principal import Access
 from api.errors import FieldError, Forbidden, InvalidInput, NotFound, validation_errors
@@ -20,7 +21,6 @@ from api.pagination import Page, decode_instant_cursor, encode_cursor
 from api.records import core as records
 from api.records.core import RecordKind, Row, snapshot
 from api.records.registries.presenting import shown_id_number, without
-from api.validation import region_prefix_digits
 
 
 def jurisdiction_region(household_region: str | None, residence_region: str | None) -> str | None:
@@ -96,7 +96,7 @@ def births_of_mothers(
         .where(
             col(Birth.mother_id_number).in_(sorted(set(id_numbers))),
             col(Birth.voided_at).is_(None),
-            col(Birth.birth_region).startswith(region_prefix_digits(access.principal.region)),
+            jurisdiction_filter(col(Birth.birth_region), access.principal.region),
         )
         .order_by(col(Birth.birth_datetime), col(Birth.id))
     ).all()
