@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     discrepancy_export_max_rows: int = Field(default=100_000, ge=1)
     timezone: str = "Asia/Shanghai"
     db_pool_size: int = 10
+    # Rate limits are kept in this process unless a Redis URL shares them between processes.
+    redis_url: str = ""
+    # Public certificate verification: attempts per client address within a window.
+    verify_rate_limit: int = Field(default=10, ge=1)
+    verify_rate_window_seconds: float = Field(default=60.0, gt=0)
 
 
 @cache

@@ -85,6 +85,12 @@ class Locked(Problem):
     status, slug, title = 423, "locked", "Account locked"
 
 
+class TooManyRequests(Problem):
+    """429; raise it with the limiter's `Retry-After` and `RateLimit-*` headers."""
+
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+
 def problem_response(
     request: Request,
     *,
