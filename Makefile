@@ -42,6 +42,7 @@ test-browser: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy api
 
 # `alembic check` fails when the models hold a change that no migration makes.

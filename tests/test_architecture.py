@@ -35,7 +35,11 @@ def _imports(path: Path, modules: dict[str, Path]) -> set[str]:
             if node.level:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
                 base = f"{base}.{node.module}" if node.module else base
-            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            # `from pkg import module` needs the module; `from pkg import name`, the package.
+            names = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                for alias in node.names
+            ]
         else:
             continue
         found.update(name for name in names if name in modules)

@@ -1,6 +1,7 @@
 """The authenticated caller of a request and the purpose it acts for."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from api.access.jurisdiction import in_jurisdiction
 from api.access.policy import (
@@ -12,12 +13,22 @@ from api.access.policy import (
 )
 
 
+class ActorType(StrEnum):
+    """Who an audit event's actor is (the `actor_type` column of the audit log)."""
+
+    CLIENT = "client"  # a department system, by client credentials
+    USER = "user"  # a staff user of the portal, by password
+    SYSTEM = "system"  # the service itself: a scheduled or queued cross-check run
+    OPERATOR = "operator"  # a person at the server's command line starting a run
+    CLI = "cli"  # a person at the server's command line importing files
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: a department system (client) or a staff user, from the token."""
 
     subject: str
-    actor_type: str  # "client" or "user"
+    actor_type: str  # an ActorType value
     department: Department
     region: str
     scopes: frozenset[Scope]
@@ -28,7 +39,7 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         """Staff see identifiers masked unless they state a purpose."""
-        return self.actor_type == "user"
+        return self.actor_type == ActorType.USER
 
     def can_see(self, region: str | None) -> bool:
         """Tell whether a record in `region` is inside this caller's jurisdiction."""
@@ -59,3 +70,25 @@ class Access:
     def unmasked(self) -> bool:
         """Full ID numbers go to department systems, and to staff who stated a purpose."""
         return not self.principal.is_staff or self.purpose_stated
+
+
+def tokenless_access(
+    actor_type: ActorType,
+    *,
+    subject: str,
+    department: Department,
+    region: str,
+    purpose: Purpose,
+    scopes: frozenset[Scope] = frozenset(),
+) -> Access:
+    """The access of a caller that holds no token: the service itself or an operator."""
+    principal = Principal(
+        subject=subject[:64],
+        actor_type=actor_type.value,
+        department=department,
+        region=region,
+        scopes=scopes,
+        purposes=(purpose,),
+        jti="",
+    )
+    return Access(principal, purpose, purpose_stated=True)

@@ -28,7 +28,7 @@ from rich.progress import (
 from rich.table import Table
 
 from api.access.policy import ALL_SCOPES, DEPARTMENT_PURPOSES, Department
-from api.access.principal import Access, Principal
+from api.access.principal import Access, ActorType, tokenless_access
 
 if TYPE_CHECKING:
     from api.bulk.outcome import ImportSummary
@@ -47,19 +47,17 @@ CHUNK_BYTES = 1024 * 1024
 SHOWN_ERRORS = 20
 
 
-def system_access(resource: str) -> Access:
+def operator_access(resource: str) -> Access:
     """The principal the command acts as (see the module docstring)."""
     purpose = DEPARTMENT_PURPOSES[RESOURCE_DEPARTMENT[resource]][0]
-    principal = Principal(
-        subject=f"cli:{getpass.getuser()}"[:64],
-        actor_type="cli",
+    return tokenless_access(
+        ActorType.CLI,
+        subject=f"cli:{getpass.getuser()}",
         department=Department.ADMIN,
         region="000000",
+        purpose=purpose,
         scopes=frozenset(ALL_SCOPES),
-        purposes=(purpose,),
-        jti="cli",
     )
-    return Access(principal, purpose, purpose_stated=True)
 
 
 async def _chunks(path: Path) -> AsyncIterator[bytes]:
@@ -124,7 +122,7 @@ def import_file(
                     _chunks(file),
                     engine=get_engine(),
                     kind=kind,
-                    access=system_access(resource),
+                    access=operator_access(resource),
                     batch_size=batch_size,
                     on_progress=advance,
                 )
