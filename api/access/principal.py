@@ -52,8 +52,21 @@ class Principal:
 
     @property
     def sees_ultrasounds(self) -> bool:
-        """Ultrasound exams are for maternal health and auditors only."""
-        return self.department in ULTRASOUND_DEPARTMENTS
+        """Ultrasound exams are for maternal health and auditors only (interface §3).
+
+        Other departments never read exams, whatever scopes their token carries: not even
+        admin. Auditors read them with audit:read.
+        """
+        if self.department not in ULTRASOUND_DEPARTMENTS:
+            return False
+        if self.department == Department.AUDITOR and Scope.AUDIT_READ in self.scopes:
+            return True
+        return Scope.ULTRASOUNDS_READ in self.scopes
+
+    @property
+    def writes_ultrasounds(self) -> bool:
+        """Maternal health with ultrasounds:write: a write answers with the exam, so it reads."""
+        return self.sees_ultrasounds and Scope.ULTRASOUNDS_WRITE in self.scopes
 
 
 @dataclass(frozen=True)

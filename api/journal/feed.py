@@ -27,7 +27,6 @@ from api.models.person import PersonOut
 from api.models.ultrasound_exam import UltrasoundExamOut
 from api.pagination import decode_cursor, encode_cursor
 from api.records.core import RecordKind
-from api.records.registries import ultrasound_exams
 from api.records.registries.births import BIRTHS
 from api.records.registries.household_entries import HOUSEHOLD_ENTRIES
 from api.records.registries.marriages import MARRIAGES
@@ -83,6 +82,10 @@ def _holds(scope: Scope) -> Callable[[Principal], bool]:
     return lambda principal: scope in principal.scopes
 
 
+def _reads_ultrasounds(principal: Principal) -> bool:
+    return principal.sees_ultrasounds
+
+
 def _record_source(
     kind: RecordKind[Any], out: type[BaseModel], may_read: Callable[[Principal], bool]
 ) -> FeedSource:
@@ -93,7 +96,7 @@ SOURCES: dict[str, FeedSource] = {
     source.resource: source
     for source in (
         _record_source(BIRTHS, BirthOut, _holds(Scope.BIRTHS_READ)),
-        _record_source(ULTRASOUND_EXAMS, UltrasoundExamOut, ultrasound_exams.may_read),
+        _record_source(ULTRASOUND_EXAMS, UltrasoundExamOut, _reads_ultrasounds),
         _record_source(HOUSEHOLD_ENTRIES, HouseholdEntryOut, _holds(Scope.HOUSEHOLDS_READ)),
         _record_source(MARRIAGES, MarriageOut, _holds(Scope.MARRIAGES_READ)),
         _record_source(PERSONS, PersonOut, _holds(Scope.PERSONS_READ)),
