@@ -16,7 +16,6 @@ from api.config import Settings
 from api.db import commit
 from api.errors import Forbidden, Problem, Unauthorized
 from api.journal.audit import record_denied
-from api.records.registries.ultrasound_exams import may_read, may_write
 from api.security.keys import SigningKey
 from api.security.tokens import InvalidToken, decode_access_token
 
@@ -180,14 +179,14 @@ def scoped(*scopes: Scope) -> object:
 
 def ultrasound_reader(access: AccessDep) -> Access:
     """Admit only callers who may read ultrasound exams (maternal health, auditors)."""
-    if not may_read(access.principal):
+    if not access.principal.sees_ultrasounds:
         raise Forbidden("Ultrasound exams are readable only by maternal health and auditors.")
     return access
 
 
 def ultrasound_writer(access: AccessDep) -> Access:
     """Admit only maternal health systems holding ultrasounds:write."""
-    if not may_write(access.principal):
+    if not access.principal.writes_ultrasounds:
         raise Forbidden("Ultrasound exams are written only by maternal health (ultrasounds:write).")
     return access
 
@@ -197,8 +196,8 @@ PersonsRead = Annotated[Access, scoped(S.PERSONS_READ)]
 PersonsWrite = Annotated[Access, scoped(S.PERSONS_WRITE)]
 BirthsRead = Annotated[Access, scoped(S.BIRTHS_READ)]
 BirthsWrite = Annotated[Access, scoped(S.BIRTHS_WRITE)]
-UltrasoundsRead = Annotated[Access, Security(ultrasound_reader, scopes=["ultrasounds:read"])]
-UltrasoundsWrite = Annotated[Access, Security(ultrasound_writer, scopes=["ultrasounds:write"])]
+UltrasoundsRead = Annotated[Access, Security(ultrasound_reader, scopes=[S.ULTRASOUNDS_READ])]
+UltrasoundsWrite = Annotated[Access, Security(ultrasound_writer, scopes=[S.ULTRASOUNDS_WRITE])]
 HouseholdsRead = Annotated[Access, scoped(S.HOUSEHOLDS_READ)]
 HouseholdsWrite = Annotated[Access, scoped(S.HOUSEHOLDS_WRITE)]
 MarriagesRead = Annotated[Access, scoped(S.MARRIAGES_READ)]

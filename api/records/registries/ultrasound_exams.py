@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from api.access.policy import Department, Scope
-from api.access.principal import Access, Principal
+from api.access.principal import Access
 from api.models import UltrasoundExam
 from api.models.ultrasound_exam import UltrasoundExamIn
 from api.records.core import RecordKind, Row
@@ -54,20 +53,3 @@ ULTRASOUND_EXAMS: RecordKind[UltrasoundExam] = RecordKind(
     person_columns=("examinee_id_number",),
     date_column="exam_datetime",
 )
-
-
-def may_read(principal: Principal) -> bool:
-    """Maternal health with ultrasounds:read, or an auditor with audit:read (interface §3).
-
-    Other departments never read exams, whatever scopes their token carries: not even admin.
-    """
-    if not principal.sees_ultrasounds:
-        return False
-    if principal.department == Department.AUDITOR:
-        return Scope.AUDIT_READ in principal.scopes or Scope.ULTRASOUNDS_READ in principal.scopes
-    return Scope.ULTRASOUNDS_READ in principal.scopes
-
-
-def may_write(principal: Principal) -> bool:
-    """Maternal health with ultrasounds:write: a write answers with the exam, so it reads too."""
-    return principal.sees_ultrasounds and Scope.ULTRASOUNDS_WRITE in principal.scopes
