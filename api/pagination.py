@@ -4,8 +4,12 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session
+from sqlmodel.sql.expression import SelectOfScalar
 
 from api.errors import FieldError, InvalidInput
 
@@ -56,3 +60,61 @@ def decode_instant_cursor(cursor: str) -> tuple[datetime, str]:
             errors=[FieldError("cursor", "invalid cursor")],
         )
     return after, str(last_id)
+
+
+def _cursor_value(column: Any, value: Any) -> Any:
+    """Read one cursor value back in the type of the column it continues."""
+    python_type = column.type.python_type
+    try:
+        if python_type is datetime:
+            parsed: Any = decode_instant_cursor(encode_cursor([value, ""]))[0]
+        elif python_type is date:
+            parsed = date.fromisoformat(str(value))
+        elif python_type is int:
+            parsed = int(value)
+        else:
+            parsed = str(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            "The cursor is not one this service issued.",
+            errors=[FieldError("cursor", "invalid cursor")],
+        ) from None
+    return parsed
+
+
+def _key_json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def keyset_page(
+    session: Session,
+    query: SelectOfScalar[Any],
+    *,
+    key: tuple[Any, Any],
+    cursor: str | None,
+    limit: int,
+    descending: bool = False,
+) -> Page[Any]:
+    """One page of `query` ordered by the unique `key` (column, id column), after `cursor`.
+
+    The one keyset paginator: every list orders by a sort column and the row id, and its
+    cursor carries the last row's pair.
+    """
+    first, last = key
+    if cursor:
+        raw_first, raw_last = decode_cursor(cursor, arity=2)
+        value, last_id = _cursor_value(first, raw_first), _cursor_value(last, raw_last)
+        if descending:
+            query = query.where(or_(first < value, and_(first == value, last < last_id)))
+        else:
+            query = query.where(or_(first > value, and_(first == value, last > last_id)))
+    order = (first.desc(), last.desc()) if descending else (first, last)
+    rows = list(session.exec(query.order_by(*order).limit(limit + 1)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        tail = rows[-1]
+        next_cursor = encode_cursor(
+            [_key_json(getattr(tail, first.key)), _key_json(getattr(tail, last.key))]
+        )
+    return Page(rows, next_cursor)

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, and_, col, or_, select
+from sqlmodel import Session, SQLModel, col, select
 
 from api.access.jurisdiction import jurisdiction_filter
 from api.access.principal import Access
@@ -31,7 +31,7 @@ from api.journal.audit import person_ids_for, record_access
 from api.models import RecordVersion
 from api.models.base import SHANGHAI, RecordColumns, StrictBody
 from api.models.types import UTCDateTime, utcnow
-from api.pagination import Page, decode_instant_cursor, encode_cursor
+from api.pagination import Page, keyset_page
 
 M = TypeVar("M", bound=RecordColumns)
 Row = dict[str, Any]
@@ -366,16 +366,9 @@ def list_records(
         query = query.where(getattr(model, kind.status_column) == filters.status)
     if not filters.include_voided:
         query = query.where(col(model.voided_at).is_(None))
-    if cursor:
-        after, last_id = decode_instant_cursor(cursor)
-        query = query.where(
-            or_(model.created_at > after, and_(model.created_at == after, model.id > str(last_id)))
-        )
-    rows = list(session.exec(query.order_by(model.created_at, model.id).limit(limit + 1)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id])
-    if rows:
-        _audit(session, kind, access, "list", rows)
-    return Page(rows, next_cursor)
+    page = keyset_page(
+        session, query, key=(model.created_at, model.id), cursor=cursor, limit=limit
+    )
+    if page.items:
+        _audit(session, kind, access, "list", page.items)
+    return page
