@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, cast, func
-from sqlmodel import Session, and_, col, or_, select
+from sqlmodel import Session, and_, col, select
 
 from api.access.principal import Access, Principal
 from api.journal.append import (
@@ -17,7 +17,10 @@ from api.journal.append import (
     pending,
 )
 from api.models import AuditEvent, AuditSubject, JournalHead, Person
-from api.pagination import Page, decode_instant_cursor, encode_cursor
+from api.pagination import Page, keyset_page
+
+# Audit lists run newest first by this unique key.
+_NEWEST = (col(AuditEvent.occurred_at), col(AuditEvent.id))
 
 
 def person_ids_for(session: Session, id_numbers: Iterable[str | None]) -> list[str]:
@@ -122,28 +125,15 @@ def list_audit_events(
         query = query.where(col(AuditEvent.occurred_at) >= filters.occurred_from)
     if filters.occurred_to is not None:
         query = query.where(col(AuditEvent.occurred_at) < filters.occurred_to)
-    if cursor:
-        before, last_id = decode_instant_cursor(cursor)
-        query = query.where(
-            or_(
-                col(AuditEvent.occurred_at) < before,
-                and_(col(AuditEvent.occurred_at) == before, col(AuditEvent.id) < last_id),
-            )
-        )
-    query = query.order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
-    events = list(session.exec(query.limit(limit + 1)).all())
-    next_cursor = None
-    if len(events) > limit:
-        events = events[:limit]
-        next_cursor = encode_cursor([events[-1].occurred_at.isoformat(), events[-1].id])
+    page = keyset_page(session, query, key=_NEWEST, cursor=cursor, limit=limit, descending=True)
     record_access(
         session,
         access,
         action="list",
         resource="audit-events",
-        record_ids=[e.id for e in events],
+        record_ids=[e.id for e in page.items],
     )
-    return Page(events, next_cursor)
+    return page
 
 
 @dataclass(frozen=True)
@@ -266,12 +256,9 @@ def verify_log(
 
 
 def person_access_log(
-    session: Session, *, person_id: str, limit: int, before: tuple[datetime, str] | None = None
-) -> list[AuditEvent]:
-    """The audit events that concerned one person, newest first, after the keyset `before`.
-
-    `before` is the `(occurred_at, id)` of the last event of the previous page.
-    """
+    session: Session, *, person_id: str, limit: int, cursor: str | None
+) -> Page[AuditEvent]:
+    """The audit events that concerned one person, newest first, a page after `cursor`."""
     query = (
         select(AuditEvent)
         .join(
@@ -283,13 +270,4 @@ def person_access_log(
         )
         .where(AuditSubject.person_id == person_id)
     )
-    if before is not None:
-        occurred_at, event_id = before
-        query = query.where(
-            or_(
-                col(AuditEvent.occurred_at) < occurred_at,
-                and_(col(AuditEvent.occurred_at) == occurred_at, col(AuditEvent.id) < event_id),
-            )
-        )
-    query = query.order_by(col(AuditEvent.occurred_at).desc(), col(AuditEvent.id).desc())
-    return list(session.exec(query.limit(limit)).all())
+    return keyset_page(session, query, key=_NEWEST, cursor=cursor, limit=limit, descending=True)

@@ -17,7 +17,7 @@ from api.errors import FieldError, Forbidden, InvalidInput, NotFound, validation
 from api.journal.audit import person_access_log, record_access
 from api.models import AuditEvent, Birth, Person
 from api.models.person import PersonIn, PersonStatus
-from api.pagination import Page, decode_instant_cursor, encode_cursor
+from api.pagination import Page
 from api.records import core as records
 from api.records.core import RecordKind, Row, snapshot
 from api.records.registries.presenting import shown_id_number, without
@@ -182,12 +182,7 @@ def access_log(
     person = session.get(Person, person_id)
     if person is None or not (anywhere or access.principal.can_see(person.jurisdiction_region)):
         raise NotFound("No persons record with this id.")
-    before = decode_instant_cursor(cursor) if cursor else None
-    events = person_access_log(session, person_id=person.id, limit=limit + 1, before=before)
-    next_cursor = None
-    if len(events) > limit:
-        events = events[:limit]
-        next_cursor = encode_cursor([events[-1].occurred_at.isoformat(), events[-1].id])
+    page = person_access_log(session, person_id=person.id, limit=limit, cursor=cursor)
     record_access(
         session,
         access,
@@ -196,4 +191,4 @@ def access_log(
         record_ids=[person.id],
         person_ids=[person.id],
     )
-    return Page(events, next_cursor)
+    return page
