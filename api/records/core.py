@@ -70,6 +70,8 @@ class ListFilters:
     date_to: date | None = None
     status: str | None = None
     include_voided: bool = False
+    # Further `column == value` conditions a kind's own list offers (e.g. an application's channel).
+    equals: tuple[tuple[str, str], ...] = ()
 
 
 def snapshot(row: SQLModel) -> Row:
@@ -181,9 +183,19 @@ def _write_unique(
         raise _duplicate(kind, existing) from None
 
 
-def create_record(session: Session, kind: RecordKind[M], *, body: BaseModel, access: Access) -> M:
-    """Store a new record with its first version, feed event and audit event."""
-    values = kind.to_row(body)
+def create_record(
+    session: Session,
+    kind: RecordKind[M],
+    *,
+    body: BaseModel,
+    access: Access,
+    extra: Row | None = None,
+) -> M:
+    """Store a new record with its first version, feed event and audit event.
+
+    `extra` adds column values the service derived itself (e.g. an application's checks).
+    """
+    values = {**kind.to_row(body), **(extra or {})}
     _check_writable_region(kind, access, values)
     existing = find_by_natural_key(session, kind, values)
     if existing is not None:
@@ -198,9 +210,10 @@ def create_record(session: Session, kind: RecordKind[M], *, body: BaseModel, acc
     return row
 
 
-def _visible(
+def visible_record(
     session: Session, kind: RecordKind[M], record_id: str, access: Access, *, lock: bool = False
 ) -> M:
+    """The record if the caller may see it, else 404; `lock` it for a write."""
     query = select(kind.model).where(kind.model.id == record_id)
     row = session.exec(query.with_for_update() if lock else query).first()
     # A record outside the jurisdiction answers exactly like one that does not exist.
@@ -211,7 +224,7 @@ def _visible(
 
 def get_record(session: Session, kind: RecordKind[M], record_id: str, *, access: Access) -> M:
     """Read one record inside the caller's jurisdiction."""
-    row = _visible(session, kind, record_id, access)
+    row = visible_record(session, kind, record_id, access)
     _audit(session, kind, access, "read", [row])
     return row
 
@@ -247,7 +260,7 @@ def update_record(
     access: Access,
 ) -> M:
     """Correct a record with a merge patch, if nobody changed it since `expected_version`."""
-    row = _visible(session, kind, record_id, access, lock=True)
+    row = visible_record(session, kind, record_id, access, lock=True)
     if row.voided_at is not None:
         raise Conflict("A void record cannot be corrected.")
     if row.version != expected_version:
@@ -269,7 +282,14 @@ def update_record(
 
 
 def apply_changes(
-    session: Session, kind: RecordKind[M], row: M, changes: Row, *, access: Access
+    session: Session,
+    kind: RecordKind[M],
+    row: M,
+    changes: Row,
+    *,
+    access: Access,
+    action: str = "update",
+    reason: str | None = None,
 ) -> bool:
     """Change a record as the effect of another record's write; False if nothing changed.
 
@@ -295,9 +315,9 @@ def apply_changes(
     )
     if kind.after_write:
         kind.after_write(session, row, access)
-    _keep_version(session, kind, row, access, "update")
+    _keep_version(session, kind, row, access, action, reason)
     _announce(session, kind, kind.updated_event, row)
-    _audit(session, kind, access, "update", [row])
+    _audit(session, kind, access, action, [row])
     return True
 
 
@@ -305,7 +325,7 @@ def void_record(
     session: Session, kind: RecordKind[M], record_id: str, *, reason: str, access: Access
 ) -> M:
     """Mark a record void; it stays readable with its history."""
-    row = _visible(session, kind, record_id, access, lock=True)
+    row = visible_record(session, kind, record_id, access, lock=True)
     if row.voided_at is not None:
         raise Conflict("The record is already void.")
     row.voided_at = row.updated_at = utcnow()
@@ -324,7 +344,7 @@ def record_history(
     session: Session, kind: RecordKind[M], record_id: str, *, access: Access
 ) -> list[RecordVersion]:
     """Every version of a record, oldest first."""
-    row = _visible(session, kind, record_id, access)
+    row = visible_record(session, kind, record_id, access)
     versions = session.exec(
         select(RecordVersion)
         .where(RecordVersion.resource == kind.resource, RecordVersion.record_id == record_id)
@@ -366,9 +386,9 @@ def list_records(
         query = query.where(getattr(model, kind.status_column) == filters.status)
     if not filters.include_voided:
         query = query.where(col(model.voided_at).is_(None))
-    page = keyset_page(
-        session, query, key=(model.created_at, model.id), cursor=cursor, limit=limit
-    )
+    for name, value in filters.equals:
+        query = query.where(getattr(model, name) == value)
+    page = keyset_page(session, query, key=(model.created_at, model.id), cursor=cursor, limit=limit)
     if page.items:
         _audit(session, kind, access, "list", page.items)
     return page
