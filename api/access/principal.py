@@ -21,6 +21,7 @@ class ActorType(StrEnum):
     SYSTEM = "system"  # the service itself: a scheduled or queued cross-check run
     OPERATOR = "operator"  # a person at the server's command line starting a run
     CLI = "cli"  # a person at the server's command line importing files
+    PUBLIC = "public"  # an anonymous caller of a public route (certificate verification)
 
 
 @dataclass(frozen=True)
