@@ -2,15 +2,18 @@
 
 from fastapi import Depends, FastAPI
 
+from api.access.revocation import RevocationList
 from api.config import Settings, get_settings
-from api.db import build_engine
+from api.db import Database, build_engine
 from api.deps import get_principal
 from api.errors import install_error_handlers
 from api.metrics import record_request_metrics
 from api.routers import (
+    applications,
     audit_events,
     births,
     bulk_import,
+    certificates,
     crosscheck,
     discrepancies,
     feed,
@@ -18,15 +21,22 @@ from api.routers import (
     household_entries,
     marriages,
     oauth,
+    openapi,
     persons,
     portal,
     stats,
     ultrasound_exams,
 )
+from api.routers.docs import install_docs
 from api.security.keys import load_signing_key
+from api.validation.redaction import install_log_redaction
+from api.validation.request_guard import ControlCharacterGuard
+from api.web.authn import install_authentication_first
+from api.web.headers import SecurityHeaders
+from api.web.limits import limit_harvesting
 
 # Routes answered without a token; every other router demands one (see `create_app`).
-PUBLIC_ROUTERS = (health.router, oauth.router, portal.router)
+PUBLIC_ROUTERS = (health.router, oauth.router, portal.router, certificates.public_router)
 AUTHENTICATED_ROUTERS = (
     births.router,
     ultrasound_exams.router,
@@ -39,6 +49,8 @@ AUTHENTICATED_ROUTERS = (
     crosscheck.router,
     discrepancies.router,
     stats.router,
+    applications.router,
+    certificates.router,
 )
 
 
@@ -49,19 +61,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="vitalx",
         summary="人口与出生信息共享交换平台 — population and birth-information exchange",
         version="1.0.0",
-        openapi_url="/v1/openapi.json",
-        docs_url="/docs",
+        description=openapi.DESCRIPTION,
+        openapi_tags=openapi.TAGS,
+        # Served by `install_docs`: the typed document at both URLs, Swagger UI offline.
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
+    install_docs(app)
     app.state.settings = settings
     app.state.engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)
+    app.state.database = Database(app.state.engine, pool_size=settings.db_pool_size)
+    app.state.revocations = RevocationList(app.state.database.reader)
     key = load_signing_key(settings.signing_key_file, generate=settings.generate_signing_key)
     app.state.signing_key = key
     app.state.verification_keys = {key.kid: key}
     install_error_handlers(app)
+    install_authentication_first(app)
     app.middleware("http")(record_request_metrics)
+    # Control characters in the path, query, form fields or headers: 422 before any route.
+    app.add_middleware(ControlCharacterGuard)
+    install_log_redaction()
+    # Outermost, so that every answer (the guard's too) carries the headers.
+    app.add_middleware(SecurityHeaders)
     for router in PUBLIC_ROUTERS:
         app.include_router(router)
     for router in AUTHENTICATED_ROUTERS:
-        app.include_router(router, prefix="/v1", dependencies=[Depends(get_principal)])
+        app.include_router(
+            router,
+            prefix="/v1",
+            dependencies=[Depends(get_principal), Depends(limit_harvesting)],
+        )
     return app

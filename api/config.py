@@ -26,8 +26,14 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = 900
     discrepancy_due_days: int = 30
     crosscheck_schedule: str = "02:00"
-    # A queued or running cross-check untouched this long was left by a dead process.
-    crosscheck_stale_after_seconds: int = Field(default=6 * 3600, ge=60)
+    # A running cross-check whose worker has not beaten its heart for this long was left
+    # by a dead process: another worker takes it over (after `crosscheck_max_attempts`
+    # tries, it is failed instead). Workers beat every `crosscheck_heartbeat_seconds` and
+    # look for queued runs every `crosscheck_poll_seconds`.
+    crosscheck_stale_after_seconds: int = Field(default=120, ge=2)
+    crosscheck_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    crosscheck_poll_seconds: float = Field(default=2.0, gt=0)
+    crosscheck_max_attempts: int = Field(default=3, ge=1)
     discrepancy_export_max_rows: int = Field(default=100_000, ge=1)
     timezone: str = "Asia/Shanghai"
     db_pool_size: int = 10
@@ -36,6 +42,22 @@ class Settings(BaseSettings):
     # Public certificate verification: attempts per client address within a window.
     verify_rate_limit: int = Field(default=10, ge=1)
     verify_rate_window_seconds: float = Field(default=60.0, gt=0)
+    # TrueType font files for certificates, most preferred first (comma- or colon-separated);
+    # empty: Debian's fonts-hanazono (HanaMinA, then HanaMinB for Extensions B to F).
+    certificate_fonts: str = ""
+    # Other limits, each per `rate_window_seconds`: token requests per client address and
+    # per username or client_id (a successful login gives the account's allowance back);
+    # ID look-ups and list pages (a page of `limit` items counts limit/50) per client, and
+    # both together per client address.
+    rate_window_seconds: float = Field(default=60.0, gt=0)
+    token_rate_limit_per_address: int = Field(default=60, ge=1)
+    token_rate_limit_per_account: int = Field(default=10, ge=1)
+    lookup_rate_limit: int = Field(default=120, ge=1)
+    list_rate_limit: int = Field(default=120, ge=1)
+    read_rate_limit_per_address: int = Field(default=1200, ge=1)
+    # `/metrics` answers an admin's access token, or this static bearer token when set
+    # (for a Prometheus scraper; at least 32 characters).
+    metrics_bearer_token: str = Field(default="", pattern=r"^(|.{32,})$")
 
 
 @cache

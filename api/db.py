@@ -1,17 +1,37 @@
-"""Database engines and the one unit of work: the journal is appended, then one commit."""
+"""Database engines, the request's unit of work, and the one commit: journal, then commit.
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+A request that only reads (GET, HEAD) gets a read-only session on the same pool: no
+transaction is begun (each statement reads a committed snapshot), so on SQLite it never
+takes or waits for the write lock, and its audit events go to the process's group commit
+(`api.journal.group_commit`). A request that writes gets a session whose transaction
+appends its journal and commits once, after the route returns. `Database.admitted`
+bounds what requests hold so that none ever waits for a thread another request needs
+(see docs/architecture.md, "The audited hot path").
+"""
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import anyio
+from anyio import to_thread
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 from api.config import get_settings
-from api.journal.append import write_journal
+from api.journal.append import take_journal, write_journal
+from api.journal.group_commit import AuditWriter
+
+MAX_OVERFLOW = 20
+READ_ONLY = "vitalx_read_only"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Connections taken outside admission: the audit writer and the revocation refresh.
+_RESERVED_CONNECTIONS = 2
+# anyio's default thread limiter; admitted requests must leave threads for commits.
+_THREADS = 40
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -30,6 +50,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        # A reader begins nothing: each statement is its own snapshot, and query_only makes
+        # SQLite refuse a write that slipped into a read.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("PRAGMA query_only=1")
+            return
+        connection.exec_driver_sql("PRAGMA query_only=0")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -39,10 +65,28 @@ def build_engine(url: str, *, pool_size: int = 10) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        in_file = parsed.database not in (None, "", ":memory:")
+        # A file database gets a pool as large as PostgreSQL's (SQLAlchemy's default is 5).
+        pool = {"pool_size": pool_size, "max_overflow": MAX_OVERFLOW} if in_file else {}
+        connect_args = {"check_same_thread": False, "timeout": 30}
+        # hide_parameters: a failing statement's message never carries its values (ID numbers).
+        engine = create_engine(url, connect_args=connect_args, hide_parameters=True, **pool)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=MAX_OVERFLOW,
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same database and pool, for work that never writes: no transaction, no lock."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{READ_ONLY: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
 
 
 @cache
@@ -69,3 +113,102 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
             session.rollback()
             session.info.pop("journal", None)
             raise
+
+
+class ReadSession(Session):
+    """A request's session that must not write: it has no transaction to write in."""
+
+
+@event.listens_for(ReadSession, "before_flush")
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-only request tried to write; use a POST route")
+
+
+class _RequestSession(Session):
+    """A request's session that gives its admission back as soon as it is closed.
+
+    A route that hands its work to other transactions (the bulk import) closes the
+    request's session at once, and must not keep other writers waiting meanwhile.
+    """
+
+    release: Callable[[], None] | None = None
+
+    def close(self) -> None:
+        super().close()
+        release, self.release = self.release, None
+        if release is not None:
+            release()
+
+
+class _ReadRequestSession(_RequestSession, ReadSession):
+    pass
+
+
+class Database:
+    """What requests use of the database: the engines, admission, and the audit writer."""
+
+    def __init__(self, engine: Engine, *, pool_size: int = 10) -> None:
+        self.engine = engine
+        self.reader = read_only(engine)
+        self.audit = AuditWriter(engine)
+        capacity = pool_size + MAX_OVERFLOW - _RESERVED_CONNECTIONS
+        # Every admitted request holds at most one connection, so no thread waits for the
+        # pool, and threads remain for the commits of those admitted.
+        self._sessions = anyio.Semaphore(max(1, min(capacity, _THREADS - 8)))
+        # On SQLite one writing request per process at a time, waiting here (in the event
+        # loop) rather than in a thread blocked on the database lock.
+        self._writer = anyio.Semaphore(1) if engine.dialect.name == "sqlite" else None
+
+    @asynccontextmanager
+    async def admitted(self, *, writes: bool) -> AsyncIterator[Session]:
+        """A session for one request, once the request may hold one; closed at the end."""
+        gates = [self._sessions, *([self._writer] if writes and self._writer else [])]
+        for gate in gates:
+            await gate.acquire()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                for gate in reversed(gates):
+                    gate.release()
+
+        kind = _RequestSession if writes else _ReadRequestSession
+        session = kind(self.engine if writes else self.reader, expire_on_commit=False)
+        session.release = release
+        try:
+            yield session
+        finally:
+            session.close()
+            release()
+
+    async def finish(self, session: Session) -> None:
+        """End a request's work: commit a writer; audit a reader, durably, before it answers."""
+        if not isinstance(session, ReadSession):
+            await to_thread.run_sync(_commit_or_roll_back, session)
+            return
+        journal = take_journal(session)
+        if session.new or session.dirty or session.deleted or (journal and journal.feed):
+            raise RuntimeError("a read-only request tried to write; use a POST route")
+        # Reads hold no transaction: closing returns the connection without a round trip.
+        session.close()
+        if journal:
+            await self.audit.append(journal.audit)
+
+    async def abandon(self, session: Session) -> None:
+        """Undo a request's work after an error."""
+        take_journal(session)
+        if isinstance(session, ReadSession):
+            session.close()
+        else:
+            await to_thread.run_sync(session.rollback)
+
+
+def _commit_or_roll_back(session: Session) -> None:
+    try:
+        commit(session)
+    except BaseException:
+        session.rollback()
+        raise

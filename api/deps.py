@@ -1,34 +1,36 @@
 """Request dependencies: the session, the caller, and each route's access policy as aliases."""
 
 import logging
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from api.access.accounts import AuthError, is_revoked, principal_from_claims
+from api.access.accounts import AuthError, principal_from_claims
 from api.access.policy import Purpose, Scope
 from api.access.principal import Access, Principal
+from api.access.revocation import RevocationList
 from api.config import Settings
-from api.db import commit
+from api.db import SAFE_METHODS, Database
 from api.errors import Forbidden, Problem, Unauthorized
-from api.journal.audit import record_denied
+from api.journal.audit import denied_event
+from api.journal.group_commit import AuditUnavailable
 from api.security.keys import SigningKey
 from api.security.tokens import InvalidToken, decode_access_token
 
 logger = logging.getLogger(__name__)
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_signing_key(request: Request) -> SigningKey:
+async def get_signing_key(request: Request) -> SigningKey:
     """The key that signs tokens and credentials."""
     key: SigningKey = request.app.state.signing_key
     return key
@@ -52,8 +54,8 @@ def _resource_and_action(method: str, route_path: str) -> tuple[str, str]:
     return resource[:32], verb[:32]
 
 
-def _audit_denial(session: Session, request: Request) -> None:
-    """Note a refused /v1 request of a known caller, in a transaction of its own."""
+async def _audit_denial(database: Database, request: Request) -> None:
+    """Note a refused /v1 request of a known caller, through the audit group commit."""
     principal = getattr(request.state, "principal", None)
     path = getattr(request.scope.get("route"), "path", None)
     if principal is None or path is None or not request.url.path.startswith("/v1/"):
@@ -62,38 +64,37 @@ def _audit_denial(session: Session, request: Request) -> None:
     stated = request.headers.get("X-Purpose-Of-Use")
     default = principal.purposes[0].value if principal.purposes else ""
     record_ids = [str(v)[:64] for k, v in request.path_params.items() if k.endswith("id")]
+    event = denied_event(
+        principal,
+        purpose=stated if stated in {p.value for p in Purpose} else default,
+        case_id=request.headers.get("X-Case-Id", "")[:64] or None,
+        action=action,
+        resource=resource,
+        record_ids=record_ids,
+    )
     try:
-        record_denied(
-            session,
-            principal,
-            purpose=stated if stated in {p.value for p in Purpose} else default,
-            case_id=request.headers.get("X-Case-Id", "")[:64] or None,
-            action=action,
-            resource=resource,
-            record_ids=record_ids,
-        )
-        commit(session)
-    except SQLAlchemyError:
+        await database.audit.append([event])
+    except AuditUnavailable:
         # The refusal stands either way; a log that cannot be written is an operations alarm.
-        session.rollback()
-        logger.exception("could not record a denied access to %s", request.url.path)
+        logger.error("could not record a denied access to %s", path)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: it commits once, after the route returns.
 
-    A refusal (403/404) rolls the request's work back and is audited on its own.
+    GET and HEAD get a read-only session whose audit events are durable before the answer
+    leaves (api/db.py). A refusal (403/404) rolls the request's work back and is audited.
     """
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    database: Database = request.app.state.database
+    async with database.admitted(writes=request.method not in SAFE_METHODS) as session:
         try:
             yield session
-            commit(session)
         except BaseException as exc:
-            session.rollback()
-            session.info.pop("journal", None)
+            await database.abandon(session)
             if isinstance(exc, Problem) and exc.status in DENIED_STATUSES:
-                _audit_denial(session, request)
+                await _audit_denial(database, request)
             raise
+        await database.finish(session)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -103,12 +104,11 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="ES256 access token from /oauth/token")
 
 
-def get_principal(
+async def get_principal(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Verify the bearer token and return who is calling."""
+    """Verify the bearer token (cached once verified) and that it is not revoked."""
     if credentials is None:
         raise Unauthorized("A bearer access token is required.", token_sent=False)
     settings: Settings = request.app.state.settings
@@ -124,7 +124,10 @@ def get_principal(
         raise Unauthorized(f"The access token was refused: {exc}.") from exc
     except AuthError as exc:
         raise Unauthorized(f"The access token was refused: {exc.detail}.") from exc
-    if is_revoked(session, jti=principal.jti):
+    revocations: RevocationList = request.app.state.revocations
+    if not revocations.is_fresh():
+        await to_thread.run_sync(revocations.refresh)
+    if principal.jti in revocations:
         raise Unauthorized("The access token has been revoked.")
     request.state.principal = principal
     return principal
@@ -133,19 +136,27 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require(*scopes: Scope) -> Callable[[Principal], Principal]:
+# The access dependencies below are `async def` although they never wait: FastAPI runs a
+# plain `def` dependency in a worker thread, and each such hop costs more than the check.
+
+
+def _demand(principal: Principal, scopes: tuple[Scope, ...]) -> None:
+    missing = [s.value for s in scopes if s not in principal.scopes]
+    if missing:
+        raise Forbidden(f"The token lacks the scope {', '.join(missing)}.")
+
+
+def require(*scopes: Scope) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """Build a dependency that admits callers holding every one of `scopes`."""
 
-    def check(principal: PrincipalDep) -> Principal:
-        missing = [s.value for s in scopes if s not in principal.scopes]
-        if missing:
-            raise Forbidden(f"The token lacks the scope {', '.join(missing)}.")
+    async def check(principal: PrincipalDep) -> Principal:
+        _demand(principal, scopes)
         return principal
 
     return check
 
 
-def get_access(
+async def get_access(
     principal: PrincipalDep,
     purpose: Annotated[str | None, Header(alias="X-Purpose-Of-Use")] = None,
     case_id: Annotated[str | None, Header(alias="X-Case-Id", max_length=64)] = None,
@@ -170,21 +181,21 @@ AccessDep = Annotated[Access, Depends(get_access)]
 def scoped(*scopes: Scope) -> object:
     """An `Access` dependency that also demands `scopes` (for use in Annotated aliases)."""
 
-    def check(access: AccessDep) -> Access:
-        require(*scopes)(access.principal)
+    async def check(access: AccessDep) -> Access:
+        _demand(access.principal, scopes)
         return access
 
     return Security(check, scopes=[s.value for s in scopes])
 
 
-def ultrasound_reader(access: AccessDep) -> Access:
+async def ultrasound_reader(access: AccessDep) -> Access:
     """Admit only callers who may read ultrasound exams (maternal health, auditors)."""
     if not access.principal.sees_ultrasounds:
         raise Forbidden("Ultrasound exams are readable only by maternal health and auditors.")
     return access
 
 
-def ultrasound_writer(access: AccessDep) -> Access:
+async def ultrasound_writer(access: AccessDep) -> Access:
     """Admit only maternal health systems holding ultrasounds:write."""
     if not access.principal.writes_ultrasounds:
         raise Forbidden("Ultrasound exams are written only by maternal health (ultrasounds:write).")

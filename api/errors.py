@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_TYPE_BASE = "https://vitalx.local/problems/"
@@ -20,6 +22,47 @@ class FieldError(dict[str, str]):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(field=field, message=message)
+
+
+class ProblemFieldError(BaseModel):
+    """One wrong field of a problem (问题字段)."""
+
+    field: str = Field(description="Dotted field name (出错字段), e.g. `mother.id_number`.")
+    message: str = Field(description="What is wrong with it (错误说明).")
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem (错误说明): the body of every 4xx and 5xx answer.
+
+    Some problems carry more members: a 409 on a duplicate names the existing record's `id`
+    (inside the caller's jurisdiction only), the token endpoint adds OAuth's `error` and
+    `error_description`, an interrupted import its `progress`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "https://vitalx.local/problems/invalid-input",
+                    "title": "Invalid input",
+                    "status": 422,
+                    "detail": "The request has invalid fields: mother.id_number.",
+                    "instance": "/v1/births",
+                    "errors": [{"field": "mother.id_number", "message": "wrong check character"}],
+                }
+            ]
+        },
+    )
+
+    type: str = Field(description="URI naming the kind of problem (问题类型).")
+    title: str = Field(description="Short summary of the kind (标题).")
+    status: int = Field(description="The HTTP status code (状态码).")
+    detail: str = Field(description="What went wrong this time (详情).")
+    instance: str = Field(description="The path that was requested (请求路径).")
+    errors: list[ProblemFieldError] = Field(
+        default_factory=list, description="Each wrong field (字段错误); may be empty."
+    )
 
 
 class Problem(Exception):
@@ -115,31 +158,58 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+def _printable(part: str) -> str:
+    # A key a client sent may hold control characters or lone surrogates: echo them escaped.
+    if part.isprintable():
+        return part
+    return part.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
 def field_path(loc: Sequence[int | str]) -> str:
     """Turn a pydantic error location into a dotted field name (`mother.id_number`)."""
-    parts = [str(p) for p in loc if p not in ("body", "query", "header", "path", "form")]
+    skipped = ("body", "query", "header", "path", "form")
+    parts = [_printable(str(p)) for p in loc if p not in skipped]
     return ".".join(parts) or "body"
 
 
 # Errors a schema raises with `PydanticCustomError(<type>, <message>, {"fields": [...]})` whose
 # message is the whole answer: it becomes the problem's detail, and each field is named.
 DETAIL_ERROR_TYPES = frozenset({"fetal_sex_prohibited"})
+# A model-level rule about one or more fields names them, not the body (see `field_rule`).
+FIELD_RULE = "field_rule"
+_NAMED_FIELD_TYPES = DETAIL_ERROR_TYPES | {FIELD_RULE, "control_characters"}
+
+
+def field_rule(field: str, message: str) -> PydanticCustomError:
+    """The error of a rule that spans fields, naming the field to correct: raise it in a
+    model validator so that the answer says `birth_datetime`, not `body`."""
+    return PydanticCustomError(FIELD_RULE, message, {"fields": [field]})
+
+
+def _field_error(err: Any) -> FieldError:
+    kind = err.get("type")
+    loc = err.get("loc", ())
+    if kind in ("json_invalid", "json_type"):
+        # The body could not be parsed at all: name it, not the character position.
+        return FieldError("body", "the body is not valid JSON")
+    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        message = "unknown field"
+    return FieldError(field_path(loc), message)
 
 
 def validation_errors(raw: Sequence[Any]) -> list[FieldError]:
     """Map pydantic errors to field errors, with messages free of the input's values."""
     errors: list[FieldError] = []
     for err in raw:
-        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
-            message = "unknown field"
-        if err.get("type") in DETAIL_ERROR_TYPES:
+        if err.get("type") in _NAMED_FIELD_TYPES:
+            message = str(err.get("msg", "invalid value"))
             prefix = field_path(err.get("loc", ()))
             for name in (err.get("ctx") or {}).get("fields") or [""]:
                 field = ".".join(p for p in (prefix, str(name)) if p and p != "body") or "body"
                 errors.append(FieldError(field, message))
             continue
-        errors.append(FieldError(field_path(err.get("loc", ())), message))
+        errors.append(_field_error(err))
     return errors
 
 
@@ -182,12 +252,15 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
     detail = exc.detail if isinstance(exc.detail, str) else "HTTP error"
+    # FastAPI answers 400 when it cannot read the body at all (bad encoding, bad form).
+    errors = [FieldError("body", detail)] if exc.status_code == 400 else []
     return problem_response(
         request,
         status=exc.status_code,
         slug=slug,
         title=detail,
         detail=detail,
+        errors=errors,
         headers=getattr(exc, "headers", None),
     )
 

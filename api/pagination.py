@@ -12,6 +12,8 @@ from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
 from api.errors import FieldError, InvalidInput
+from api.validation.dates import check_event_instant
+from api.validation.text import has_control_characters
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -39,7 +41,7 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != arity:
+    if not isinstance(values, list) or len(values) != arity or not all(map(_plausible, values)):
         raise InvalidInput(
             "The cursor is not one this service issued.",
             errors=[FieldError("cursor", "invalid cursor")],
@@ -47,14 +49,32 @@ def decode_cursor(cursor: str, *, arity: int) -> list[Any]:
     return values
 
 
+# Cursors carry ids, ISO dates and instants, and sequence numbers: a crafted one holding
+# anything else (a NUL, a 30-digit number) must be refused here, not by the database.
+MAX_CURSOR_INT = 2**63 - 1
+MAX_CURSOR_TEXT = 128
+
+
+def _plausible(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -MAX_CURSOR_INT <= value <= MAX_CURSOR_INT
+    if isinstance(value, str):
+        return len(value) <= MAX_CURSOR_TEXT and not has_control_characters(value)
+    return False
+
+
 def decode_instant_cursor(cursor: str) -> tuple[datetime, str]:
     """Unpack a cursor of `(instant, id)`, the key of lists ordered by time."""
     instant, last_id = decode_cursor(cursor, arity=2)
     try:
-        after = datetime.fromisoformat(str(instant))
+        after: datetime | None = check_event_instant(datetime.fromisoformat(str(instant)))
     except ValueError:
         after = None
-    if after is None or after.tzinfo is None:
+    if after is None:
         raise InvalidInput(
             "The cursor is not one this service issued.",
             errors=[FieldError("cursor", "invalid cursor")],
@@ -72,6 +92,8 @@ def _cursor_value(column: Any, value: Any) -> Any:
             parsed = date.fromisoformat(str(value))
         elif python_type is int:
             parsed = int(value)
+            if not -MAX_CURSOR_INT <= parsed <= MAX_CURSOR_INT:
+                raise ValueError("out of range")
         else:
             parsed = str(value)
     except (TypeError, ValueError):

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
@@ -238,6 +239,30 @@ def birth_line(rng: random.Random, n: int, counties: list[str], now: datetime) -
             "name": rng.choice(_FAMILY) + rng.choice(_GIVEN),
         }
     return body
+
+
+def raw_birth_row(body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A birth body flattened into the birth table's columns as it is, without any check."""
+    body = dict(body)
+    mother, father = body.pop("mother"), body.pop("father", None) or {}
+    return {
+        **body,
+        "id": str(uuid.uuid4()),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "source": "maternal_health",
+        "voided_at": None,
+        "void_reason": None,
+        "birth_datetime": datetime.fromisoformat(body["birth_datetime"]).astimezone(UTC),
+        "mother_id_number": mother["id_number"],
+        "mother_name": mother["name"],
+        "father_id_number": father.get("id_number"),
+        "father_name": father.get("name"),
+        "replaces_certificate_no": None,
+        "status": "registered",
+        "mother_verified": False,
+    }
 
 
 def write_births_file(path: Path, rows: int, seed: int = 7) -> int:

@@ -17,7 +17,6 @@ import json
 import sqlite3
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ from bench._common import (
     client_token,
     fresh_database,
     mib,
+    raw_birth_row,
     running_server,
     temp_workdir,
     write_births_file,
@@ -97,26 +97,7 @@ def run_import(
 def _raw_rows(path: Path) -> Iterator[dict[str, Any]]:
     now = datetime.now(UTC)
     for line in path.open("rb"):
-        body = json.loads(line)
-        mother, father = body.pop("mother"), body.pop("father", None) or {}
-        yield {
-            **body,
-            "id": str(uuid.uuid4()),
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-            "source": "maternal_health",
-            "voided_at": None,
-            "void_reason": None,
-            "birth_datetime": datetime.fromisoformat(body["birth_datetime"]).astimezone(UTC),
-            "mother_id_number": mother["id_number"],
-            "mother_name": mother["name"],
-            "father_id_number": father.get("id_number"),
-            "father_name": father.get("name"),
-            "replaces_certificate_no": None,
-            "status": "registered",
-            "mother_verified": False,
-        }
+        yield raw_birth_row(json.loads(line), now)
 
 
 def raw_load(backend: str, url: str, path: Path) -> float:

@@ -159,5 +159,12 @@ def make_settings(database_url: str, signing_key_file: Path, **overrides: Any) -
         "generate_signing_key": True,
         "issuer": "https://vitalx.local",
         "audience": "vitalx-api",
+        # Tests fetch many tokens and pages from one address; the rate-limit tests set
+        # their own limits (tests/adversarial/test_throttling.py).
+        "token_rate_limit_per_address": 1_000_000,
+        "token_rate_limit_per_account": 1_000_000,
+        "lookup_rate_limit": 1_000_000,
+        "list_rate_limit": 1_000_000,
+        "read_rate_limit_per_address": 1_000_000,
     }
     return Settings(**(values | overrides))

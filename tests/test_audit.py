@@ -252,12 +252,18 @@ def test_filters_narrow_the_log(engine: Engine) -> None:
     assert page(engine, resource="births", occurred_to=now - timedelta(minutes=1)) == []
 
 
-def test_an_auditor_sees_actors_of_other_jurisdictions_too(engine: Engine) -> None:
-    # A Wuhan system probing Huangshi records is what a Huangshi auditor must see.
+def test_an_auditor_reads_the_log_of_its_own_jurisdiction(engine: Engine) -> None:
     write_events(engine, 1, access_for("maternal_health", "420200", subject="huangshi"))
     write_events(engine, 1, access_for("maternal_health", "420100", subject="wuhan"))
-    actors = {e.actor for e in page(engine, access_for("auditor", "420200"), resource="births")}
-    assert actors == {"huangshi", "wuhan"}
+    write_events(engine, 1, access_for("maternal_health", "110000", subject="beijing"))
+
+    def actors(region: str) -> set[str]:
+        return {e.actor for e in page(engine, access_for("auditor", region), resource="births")}
+
+    assert actors("420200") == {"huangshi"}
+    assert actors("420000") == {"huangshi", "wuhan"}
+    assert actors("110000") == {"beijing"}
+    assert actors("000000") == {"huangshi", "wuhan", "beijing"}
 
 
 def test_reading_the_log_is_itself_audited(engine: Engine) -> None:

@@ -1,10 +1,13 @@
 """Credentials, token issuance and revocation (interface §3), free of HTTP."""
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from api.access.policy import (
     DEPARTMENT_PURPOSES,
@@ -16,9 +19,10 @@ from api.access.policy import (
     Role,
     Scope,
 )
-from api.access.principal import Principal
+from api.access.principal import ActorType, Principal
+from api.access.revocation import note_revoked
 from api.config import Settings
-from api.models import Client, RevokedToken, StaffUser
+from api.models import Client, IssuedAccessToken, RevokedToken, StaffUser
 from api.models.types import utcnow
 from api.security.keys import SigningKey
 from api.security.passwords import decoy_hash, hash_secret, new_client_secret, verify_secret
@@ -125,7 +129,9 @@ def create_staff_user(
 
 def authenticate_client(session: Session, *, client_id: str, client_secret: str) -> Principal:
     """Check client credentials and return the client as a principal."""
-    client = session.exec(select(Client).where(Client.client_id == client_id)).first()
+    # A name with control characters names no account (and PostgreSQL refuses NUL bytes).
+    query = select(Client).where(Client.client_id == client_id)
+    client = session.exec(query).first() if client_id.isprintable() else None
     if not verify_secret(client.secret_hash if client else decoy_hash(), client_secret):
         raise AuthError("invalid_client", "client authentication failed", status=401)
     assert client is not None
@@ -143,27 +149,47 @@ def authenticate_client(session: Session, *, client_id: str, client_secret: str)
     )
 
 
+# One answer for a wrong password, an unknown username and a locked account, so that none
+# of them tells which it was (the status and the work done are the same too).
+LOGIN_REFUSED = "username or password is wrong, or the account is locked for a while"
+
+
+def _locked(user: StaffUser, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _count_failure(session: Session, user: StaffUser, *, now: datetime, settings: Settings) -> None:
+    """Count a wrong password; the last one allowed locks the account and ends its tokens."""
+    user.failed_logins += 1
+    if user.failed_logins >= settings.login_max_failures:
+        user.locked_until = now + timedelta(seconds=settings.login_lockout_seconds)
+        user.failed_logins = 0
+        revoke_holder_tokens(session, subject=user.username, actor_type=ActorType.USER)
+    session.add(user)
+
+
 def authenticate_user(
     session: Session, *, username: str, password: str, settings: Settings
 ) -> Principal:
     """Check a staff login, locking the account after repeated failures.
 
+    The account's row is locked for the check (`SELECT ... FOR UPDATE`; SQLite serialises
+    writers anyway), so concurrent guesses are checked and counted one after another and
+    none is checked once the account is locked. An unknown or locked username is refused
+    like a wrong password, after the same hash verification (against a decoy).
     The failure count is changed on the session even when this raises, so the caller
     must commit it before answering.
     """
     now = utcnow()
-    user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise AuthError("invalid_grant", "account is locked; try again later", status=423)
-    if not verify_secret(user.password_hash if user else decoy_hash(), password):
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= settings.login_max_failures:
-                user.locked_until = now + timedelta(seconds=settings.login_lockout_seconds)
-                user.failed_logins = 0
-            session.add(user)
-        raise AuthError("invalid_grant", "username or password is wrong", status=400)
-    assert user is not None
+    query = select(StaffUser).where(StaffUser.username == username).with_for_update()
+    found = session.exec(query).first() if username.isprintable() else None
+    user = found if found is not None and not _locked(found, now) else None
+    if user is None:
+        verify_secret(decoy_hash(), password)
+        raise AuthError("invalid_grant", LOGIN_REFUSED, status=400)
+    if not verify_secret(user.password_hash, password):
+        _count_failure(session, user, now=now, settings=settings)
+        raise AuthError("invalid_grant", LOGIN_REFUSED, status=400)
     if user.disabled:
         raise AuthError("invalid_grant", "account is disabled", status=400)
     user.failed_logins, user.locked_until = 0, None
@@ -172,7 +198,7 @@ def authenticate_user(
     department = ROLE_DEPARTMENT[role]
     return Principal(
         subject=user.username,
-        actor_type="user",
+        actor_type=ActorType.USER.value,
         department=department,
         region=user.region,
         scopes=frozenset(ROLE_SCOPES[role]),
@@ -180,6 +206,20 @@ def authenticate_user(
         jti="",
         role=role.value,
     )
+
+
+def set_password(session: Session, *, username: str, password: str) -> StaffUser:
+    """Give a staff user a new password: it unlocks the account and ends its tokens."""
+    check_password(password)
+    query = select(StaffUser).where(StaffUser.username == username).with_for_update()
+    user = session.exec(query).first()
+    if user is None:
+        raise AccountError("username", f"no user {username}")
+    user.password_hash = hash_secret(password)
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    revoke_holder_tokens(session, subject=user.username, actor_type=ActorType.USER)
+    return user
 
 
 def narrow_scopes(principal: Principal, requested: str | None) -> frozenset[Scope]:
@@ -194,9 +234,14 @@ def narrow_scopes(principal: Principal, requested: str | None) -> frozenset[Scop
 
 
 def issue_token(
-    principal: Principal, *, scopes: frozenset[Scope], key: SigningKey, settings: Settings
+    session: Session,
+    principal: Principal,
+    *,
+    scopes: frozenset[Scope],
+    key: SigningKey,
+    settings: Settings,
 ) -> IssuedToken:
-    """Sign an access token for a principal."""
+    """Sign an access token for a principal and record whose it is until it expires."""
     claims: dict[str, object] = {
         "dept": principal.department.value,
         "region": principal.region,
@@ -206,7 +251,7 @@ def issue_token(
     }
     if principal.role:
         claims["role"] = principal.role
-    return issue_access_token(
+    issued = issue_access_token(
         key,
         subject=principal.subject,
         issuer=settings.issuer,
@@ -214,6 +259,18 @@ def issue_token(
         ttl_seconds=settings.token_ttl_seconds,
         extra_claims=claims,
     )
+    holder = _holder(principal.subject, principal.actor_type)
+    # The holder's expired records are of no more use: each issue sweeps them.
+    session.execute(delete(IssuedAccessToken).where(*holder, _expired()))
+    session.add(
+        IssuedAccessToken(
+            jti=issued.jti,
+            subject=principal.subject,
+            actor_type=principal.actor_type,
+            expires_at=issued.expires_at,
+        )
+    )
+    return issued
 
 
 def principal_from_claims(claims: dict[str, object]) -> Principal:
@@ -241,12 +298,70 @@ def is_revoked(session: Session, *, jti: str) -> bool:
     return session.get(RevokedToken, jti) is not None
 
 
-def revoke_jti(session: Session, *, jti: str, exp: int, settings: Settings) -> None:
-    """Revoke a token by its `jti` until it expires (or a full lifetime when unknown)."""
-    if session.get(RevokedToken, jti) is not None:
-        return
-    if exp:
-        expires_at = datetime.fromtimestamp(exp, UTC)
-    else:
-        expires_at = utcnow() + timedelta(seconds=settings.token_ttl_seconds)
-    session.add(RevokedToken(jti=jti, expires_at=expires_at))
+# What `secrets.token_urlsafe(16)` makes; anything else was never issued here.
+_JTI = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _holder(subject: str, actor_type: str) -> tuple[Any, ...]:
+    return (
+        col(IssuedAccessToken.actor_type) == actor_type,
+        col(IssuedAccessToken.subject) == subject,
+    )
+
+
+def _expired() -> Any:
+    return col(IssuedAccessToken.expires_at) <= utcnow()
+
+
+def may_revoke(caller: Principal, *, subject: str, actor_type: str) -> bool:
+    """A token is revoked by its holder (same subject and kind of actor) or an admin."""
+    if caller.department == Department.ADMIN:
+        return True
+    return (caller.subject, caller.actor_type) == (subject, actor_type)
+
+
+def _revoke(session: Session, *, jti: str, expires_at: datetime) -> None:
+    note_revoked(jti, expires_at)  # refused in this process at once, elsewhere within 2 s
+    if session.get(RevokedToken, jti) is None:
+        session.add(RevokedToken(jti=jti, expires_at=expires_at))
+
+
+def revoke_jti(session: Session, *, jti: str, caller: Principal) -> bool:
+    """Revoke the issued token `jti` when `caller` may; tell whether it was revoked.
+
+    A `jti` that was never issued, or is another holder's, is not stored (RFC 7009 §2.2:
+    the caller gets the same answer either way, so that a `jti`'s existence is not told).
+    """
+    if not _JTI.fullmatch(jti):
+        return False
+    issued = session.get(IssuedAccessToken, jti)
+    if issued is None or not may_revoke(
+        caller, subject=issued.subject, actor_type=issued.actor_type
+    ):
+        return False
+    _revoke(session, jti=jti, expires_at=issued.expires_at)
+    return True
+
+
+def revoke_presented(session: Session, *, claims: dict[str, Any], caller: Principal) -> bool:
+    """Revoke a verified token that the caller presents (RFC 7009 `token`) when it may.
+
+    The holder is read from the token itself; `False` means the caller may not revoke it.
+    """
+    subject, actor_type = str(claims["sub"]), str(claims.get("actor_type", "client"))
+    if not may_revoke(caller, subject=subject, actor_type=actor_type):
+        return False
+    _revoke(
+        session, jti=str(claims["jti"]), expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC)
+    )
+    return True
+
+
+def revoke_holder_tokens(session: Session, *, subject: str, actor_type: str) -> int:
+    """Revoke every live token issued to a holder (after a lock or a password change)."""
+    live = session.exec(
+        select(IssuedAccessToken).where(*_holder(subject, actor_type), ~_expired())
+    ).all()
+    for issued in live:
+        _revoke(session, jti=issued.jti, expires_at=issued.expires_at)
+    return len(live)

@@ -7,7 +7,7 @@ one event. The outcome per line is the same as `api.records.core.create_record` 
 `update_record` (known key, other content) would give.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,7 @@ from api.journal.audit import record_access
 from api.models import FeedEvent, Person, RecordVersion
 from api.models.types import utcnow
 from api.records.core import RecordKind
+from api.records.registries import births
 
 Key = tuple[Any, ...]
 
@@ -53,23 +54,33 @@ class StaleBatch(Exception):
     """A record of the batch changed under it; the batch is retried from the start."""
 
 
-def _verify_mother(row: Row, persons: dict[str, str], department: str) -> None:
-    # The batch form of api.records.registries.births.verify_mother.
-    row["mother_verified"] = row["mother_id_number"] in persons
+def _mother_verified(row: Row, known: Collection[str], department: str) -> None:
+    # The batch form of api.records.registries.births.verify_mother; `known` comes from the
+    # same rule (births.mothers_on_record: persons inside the caller's jurisdiction).
+    row["mother_verified"] = row["mother_id_number"] in known
 
 
-def _note_source(row: Row, persons: dict[str, str], department: str) -> None:
+def _note_source(row: Row, known: Collection[str], department: str) -> None:
     # The batch form of api.records.registries.persons.note_source.
     if department not in row["sources"]:
         row["sources"] = [*row["sources"], department]
 
 
-# Kinds whose `after_write` has a batch form here (given the persons the batch names and
+# Kinds whose `after_write` has a batch form here (given what the batch's lookup found and
 # the writing department); other kinds with side effects go row by row.
-DERIVATIONS: dict[str, Callable[[Row, dict[str, str], str], None]] = {
-    "births": _verify_mother,
+DERIVATIONS: dict[str, Callable[[Row, Collection[str], str], None]] = {
+    "births": _mother_verified,
     "persons": _note_source,
 }
+
+
+def _known(
+    session: Session, kind: RecordKind[Any], access: Access, lines: Sequence[PreparedLine]
+) -> Collection[str]:
+    if kind.resource != "births":
+        return ()
+    mothers = [line.values["mother_id_number"] for line in lines]
+    return births.mothers_on_record(session, mothers, access=access)
 
 
 def has_fast_path(kind: RecordKind[Any]) -> bool:
@@ -146,6 +157,7 @@ class _Batch:
         self.instants = instant_columns(kind.model.__table__)  # type: ignore[attr-defined]
         self.access = access
         self.persons = persons
+        self.known: Collection[str] = ()
         self.now = utcnow()
         self.department = access.principal.department.value
         self.new: dict[str, Row] = {}
@@ -184,7 +196,7 @@ class _Batch:
     def _record(self, row: Row, action: str, event: str) -> None:
         derive = DERIVATIONS.get(self.kind.resource)
         if derive:
-            derive(row, self.persons, self.department)
+            derive(row, self.known, self.department)
         data = to_json(row)
         self.touched[row["id"]] = None
         self.versions.append(
@@ -220,7 +232,8 @@ class _Batch:
         return list(dict.fromkeys(ids))
 
 
-OUTSIDE = "already held by a record outside your jurisdiction"
+# Neutral: a line must not learn where the record holding its key lives (interface §1).
+OUTSIDE = "conflicts with an existing record"
 VOID = "the record with this key is void and cannot be corrected"
 
 
@@ -231,6 +244,7 @@ def classify(
     keyed = [(line, natural_key(kind, line.values)) for line in lines]
     stored = _existing(session, kind, list({k for _, k in keyed if k is not None}))
     batch = _Batch(kind, access, _persons(session, kind, lines), len(lines))
+    batch.known = _known(session, kind, access, lines)
     outcome = BatchOutcome()
     seen: dict[Key, Row] = {}
     key_fields = kind.natural_key_fields or kind.natural_key

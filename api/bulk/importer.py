@@ -21,7 +21,7 @@ from typing import Any
 from anyio import to_thread
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from api.access.principal import Access
 from api.bulk.fast_path import PreparedLine, StaleBatch, has_fast_path, store_batch
@@ -90,19 +90,48 @@ def store_prepared(
 ) -> BatchOutcome:
     """Store a validated batch in its own transaction (retried if it lost a race)."""
     good, bad = prepared
+    try:
+        outcome = _store_attempts(engine, kind, access, good)
+    except DataError:
+        # A value the database refuses although the schema let it through: find its line by
+        # storing the batch line by line, so that the other lines are not lost with it.
+        log.warning("bulk import of %s: a batch holds a value the database refuses", kind.resource)
+        outcome = _store_line_by_line(engine, kind, access, good)
+    outcome.received = len(good) + len(bad)
+    outcome.rejected = bad + outcome.rejected
+    return outcome
+
+
+def _store_attempts(
+    engine: Engine, kind: RecordKind[Any], access: Access, good: list[PreparedLine]
+) -> BatchOutcome:
     store = store_batch if has_fast_path(kind) else store_batch_by_row
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with unit_of_work(engine) as session:
-                outcome = store(session, kind, access, good) if good else BatchOutcome()
+                return store(session, kind, access, good) if good else BatchOutcome()
         except (IntegrityError, StaleBatch):
             if attempt == ATTEMPTS:
                 raise
-            continue
-        outcome.received = len(good) + len(bad)
-        outcome.rejected = bad + outcome.rejected
-        return outcome
     raise AssertionError("unreachable")
+
+
+def _store_line_by_line(
+    engine: Engine, kind: RecordKind[Any], access: Access, good: list[PreparedLine]
+) -> BatchOutcome:
+    total = BatchOutcome()
+    unstorable = FieldError("body", "a value of this line cannot be stored")
+    for line in good:
+        try:
+            outcome = _store_attempts(engine, kind, access, [line])
+        except DataError:
+            total.rejected.append(LineError(line.number, [unstorable]))
+            continue
+        total.created += outcome.created
+        total.updated += outcome.updated
+        total.unchanged += outcome.unchanged
+        total.rejected += outcome.rejected
+    return total
 
 
 async def _batches(

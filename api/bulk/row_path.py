@@ -20,7 +20,8 @@ from api.journal.audit import record_access
 from api.records import core as records
 from api.records.core import RecordKind, Row, snapshot
 
-OUTSIDE = "already held by a record outside your jurisdiction"
+# Neutral: a line must not learn where the record holding its key lives (interface §1).
+OUTSIDE = "conflicts with an existing record"
 
 
 def replacement_patch(current: Row, wanted: Row) -> Row:

@@ -127,17 +127,23 @@ def render_certificate(facts: CertificateFacts, fonts: FontSet) -> bytes:
         page.text(left + 4 * mm, y, line, 11)
         y -= 7 * mm
 
-    qr_size = 36 * mm
-    qr_y = 30 * mm
-    page.qr(left + 4 * mm, qr_y + 8 * mm, qr_size, facts.verification_url)
-    page.text(left + 4 * mm, qr_y + 2 * mm, "扫码核验", 9)
-    code = facts.verification_code or "（仅在发证时告知，本副本未印）"
-    page.text(left + qr_size + 10 * mm, qr_y + 36 * mm, f"核验码：{code}", 12)
-    page.text(left + qr_size + 10 * mm, qr_y + 28 * mm, "核验网址：", 9)
-    page.text(left + qr_size + 10 * mm, qr_y + 23 * mm, facts.verification_url, 7)
+    y -= 8 * mm
+    page.text(right - 4 * mm, y, facts.issuing_authority, 13, align="right")
+    page.text(right - 4 * mm, y - 8 * mm, chinese_date(facts.issued_on), 12, align="right")
 
-    page.text(right - 4 * mm, qr_y + 20 * mm, facts.issuing_authority, 13, align="right")
-    page.text(right - 4 * mm, qr_y + 12 * mm, chinese_date(facts.issued_on), 12, align="right")
+    qr_size = 36 * mm
+    qr_y = 34 * mm
+    page.qr(left + 4 * mm, qr_y, qr_size, facts.verification_url)
+    code = facts.verification_code or "（仅在发证时告知，本副本未印）"
+    page.text(left + qr_size + 10 * mm, qr_y + 26 * mm, f"核验码：{code}", 12)
+    page.text(
+        left + qr_size + 10 * mm,
+        qr_y + 18 * mm,
+        "扫描二维码，或访问下方网址输入证明编号和核验码，",
+        9,
+    )
+    page.text(left + qr_size + 10 * mm, qr_y + 13 * mm, "即可核验本证明真伪及是否仍然有效。", 9)
+    page.text(left + 4 * mm, qr_y - 6 * mm, f"核验网址：{facts.verification_url}", 7)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -7,7 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.access.accounts import AccountError, create_staff_user
+from api.access.accounts import AccountError, create_staff_user, set_password
 from api.access.accounts import create_client as create
 from api.access.policy import Department, Purpose, Role, Scope
 from api.cli.options import RegionOption, choices
@@ -110,6 +110,28 @@ def create_user(
     except AccountError as exc:
         raise typer.BadParameter(str(exc), param_hint=f"'--{exc.field}'") from exc
     console.print(f"[green]Created {shown[1]} {shown[0]} for region {shown[2]}.[/green]")
+
+
+@users_app.command("set-password")
+def set_user_password(
+    username: Annotated[str, typer.Option(help="Login name.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="At least 8 characters; asked for when not given.",
+        ),
+    ],
+) -> None:
+    """Give a staff user a new password: unlocks the account and ends its issued tokens."""
+    try:
+        with unit_of_work(get_engine()) as session:
+            set_password(session, username=username, password=password)
+    except AccountError as exc:
+        raise typer.BadParameter(str(exc), param_hint=f"'--{exc.field}'") from exc
+    console.print(f"[green]New password set for {username}; its tokens no longer work.[/green]")
 
 
 def register(app: typer.Typer) -> None:

@@ -58,13 +58,22 @@ def demo(
             return
         with console.status("Generating and loading the demo population…"):
             summary = demo_data.seed_demo(
-                session, births=births, seed=seed, as_of=demo_data.demo_as_of()
+                session,
+                births=births,
+                seed=seed,
+                as_of=demo_data.demo_as_of(),
+                base_url=get_settings().public_base_url,
             )
     demo_data.save_credentials(summary.credentials, CREDENTIALS_FILE)
     console.print(
         "Loaded: " + ", ".join(f"{count} {name}" for name, count in summary.counts.items())
     )
     _print(summary.credentials)
+    if summary.verification_url:
+        console.print(
+            f"An issued birth-service certificate to verify: {summary.verification_url}",
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ raises `typer.BadParameter(..., param_hint="'--option'")`, which exits with code
 
 import typer
 
-from api.cli import audit, credentials, crosscheck, demo, imports, server
+from api.cli import audit, credentials, crosscheck, demo, imports, server, worker
 
 app = typer.Typer(
     name="vitalx",
@@ -15,5 +15,5 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for topic in (server, credentials, demo, imports, crosscheck, audit):
+for topic in (server, credentials, demo, imports, crosscheck, worker, audit):
     topic.register(app)

@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, select
 
 from api.access.accounts import create_client, create_staff_user
 from api.access.policy import Department, Role
+from api.demo.applications import load_applications
 from api.demo.synthetic import generate
 from api.models import Birth, HouseholdEntry, Marriage, Person, RecordVersion, UltrasoundExam
 from api.models.base import new_id
@@ -78,6 +79,8 @@ class DemoSummary:
 
     counts: dict[str, int]
     credentials: DemoCredentials
+    # The public verification URL of one issued birth-service certificate.
+    verification_url: str | None = None
 
 
 def database_is_empty(session: Session) -> bool:
@@ -191,10 +194,19 @@ def create_demo_credentials(session: Session) -> DemoCredentials:
     return DemoCredentials(clients, users)
 
 
-def seed_demo(session: Session, *, births: int, seed: int, as_of: date) -> DemoSummary:
-    """Load the demo population and its credentials into an empty database."""
+def seed_demo(
+    session: Session,
+    *,
+    births: int,
+    seed: int,
+    as_of: date,
+    base_url: str = "http://127.0.0.1:8000",
+) -> DemoSummary:
+    """Load the demo population, its birth-service applications and credentials."""
     counts = load_population(session, births=births, seed=seed, as_of=as_of)
-    return DemoSummary(counts, create_demo_credentials(session))
+    applications = load_applications(session, seed=seed, today=as_of, base_url=base_url)
+    counts["birth-service-applications"] = applications.count
+    return DemoSummary(counts, create_demo_credentials(session), applications.verification_url)
 
 
 def save_credentials(credentials: DemoCredentials, path: Path) -> None:

@@ -3,16 +3,20 @@
 Events are collected on the session while a request works and appended just before it
 commits, so a change, its feed event and its audit event share one transaction, and the
 journal heads are locked only for the last moments of a transaction. Audit events are
-spread over several independent chains so that audited reads do not queue behind one lock.
+spread over several independent chains so that appenders do not queue behind one lock.
+Reads, which change nothing, hand their audit events to `api.journal.group_commit`
+instead, which appends those of many requests in one transaction.
 """
 
 import hashlib
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection, func, insert, update
 from sqlmodel import Session, select
 
 from api.models import AuditEvent, AuditSubject, FeedEvent, JournalHead
@@ -78,6 +82,12 @@ def discard(session: Session) -> None:
     session.info.pop("journal", None)
 
 
+def take_journal(session: Session) -> Journal | None:
+    """Remove and return what the session's work has collected (None if nothing)."""
+    journal: Journal | None = session.info.pop("journal", None)
+    return journal
+
+
 def _locked_head(session: Session, name: str) -> JournalHead:
     head = session.exec(
         select(JournalHead).where(JournalHead.name == name).with_for_update()
@@ -88,28 +98,25 @@ def _locked_head(session: Session, name: str) -> JournalHead:
     return head
 
 
-def audit_hash(event: AuditEvent) -> str:
-    """The hash that seals an audit event to its predecessor in the chain."""
-    content = {
-        "chain": event.chain,
-        "chain_seq": event.chain_seq,
-        "id": event.id,
-        "occurred_at": event.occurred_at.isoformat(),
-        "actor": event.actor,
-        "actor_type": event.actor_type,
-        "department": event.department,
-        "region": event.region,
-        "purpose": event.purpose,
-        "case_id": event.case_id,
-        "action": event.action,
-        "resource": event.resource,
-        "record_ids": event.record_ids,
-        "person_ids": event.person_ids,
-        "outcome": event.outcome,
-        "prev_hash": event.prev_hash,
-    }
+def _hash_content(content: dict[str, Any]) -> str:
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def audit_hash(event: AuditEvent) -> str:
+    """The hash that seals an audit event to its predecessor in the chain."""
+    return _hash_content({name: getattr(event, name) for name in _HASHED} | _instant(event))
+
+
+# The fields a hash covers; `occurred_at` enters as its ISO 8601 text.
+_HASHED = (
+    "chain", "chain_seq", "id", "actor", "actor_type", "department", "region", "purpose",
+    "case_id", "action", "resource", "record_ids", "person_ids", "outcome", "prev_hash",
+)  # fmt: skip
+
+
+def _instant(event: Any) -> dict[str, str]:
+    return {"occurred_at": event.occurred_at.isoformat()}
 
 
 def _append_feed(session: Session, events: list[PendingFeedEvent]) -> None:
@@ -130,48 +137,91 @@ def _append_feed(session: Session, events: list[PendingFeedEvent]) -> None:
     session.add(head)
 
 
-def _append_audit(session: Session, events: list[PendingAuditEvent]) -> None:
-    chain = random.randrange(AUDIT_CHAINS)
-    head = _locked_head(session, audit_head_name(chain))
+_HEADS = JournalHead.__table__  # type: ignore[attr-defined]
+_EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
+_SUBJECTS = AuditSubject.__table__  # type: ignore[attr-defined]
+_AUDIT_HEADS = [audit_head_name(chain) for chain in range(AUDIT_CHAINS)]
+
+
+def _lock_a_chain(db: Session | Connection) -> tuple[int, int, str]:
+    """Lock the head of an audit chain nobody else is appending to; its (chain, seq, hash).
+
+    On PostgreSQL, SKIP LOCKED hands each concurrent appender a different chain, so they
+    never queue for one another while a chain is free; SQLite has one writer at a time.
+    """
+    columns = (_HEADS.c.name, _HEADS.c.last_seq, _HEADS.c.last_hash)
+    free = db.execute(
+        select(*columns)
+        .where(_HEADS.c.name.in_(_AUDIT_HEADS))
+        .order_by(func.random())
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if free is not None:
+        return _chain_of(free[0]), int(free[1]), free[2] or GENESIS_HASH
+    # All eight are busy (or a head is missing): wait for one.
+    name = audit_head_name(random.randrange(AUDIT_CHAINS))
+    head = db.execute(select(*columns).where(_HEADS.c.name == name).with_for_update()).first()
+    if head is None:
+        db.execute(insert(_HEADS).values(name=name, last_seq=0, last_hash=GENESIS_HASH))
+        return _chain_of(name), 0, GENESIS_HASH
+    return _chain_of(name), int(head[1]), head[2] or GENESIS_HASH
+
+
+def _chain_of(head_name: str) -> int:
+    return int(head_name.removeprefix("audit:"))
+
+
+def append_audit(db: Session | Connection, events: Sequence[PendingAuditEvent]) -> None:
+    """Chain `events` onto one audit chain with three statements, in the caller's transaction."""
+    if not events:
+        return
+    chain, seq, prev_hash = _lock_a_chain(db)
+    rows, subjects = [], []
     for item in events:
-        head.last_seq += 1
-        event = AuditEvent(
-            chain=chain,
-            chain_seq=head.last_seq,
-            id=new_id(),
-            occurred_at=item.occurred_at,
-            actor=item.actor,
-            actor_type=item.actor_type,
-            department=item.department,
-            region=item.region,
-            purpose=item.purpose,
-            case_id=item.case_id,
-            action=item.action,
-            resource=item.resource,
-            record_ids=item.record_ids,
-            person_ids=item.person_ids,
-            outcome=item.outcome,
-            prev_hash=head.last_hash or GENESIS_HASH,
-            hash="",
-        )
-        event.hash = audit_hash(event)
-        head.last_hash = event.hash
-        session.add(event)
-        for person_id in dict.fromkeys(item.person_ids):
-            session.add(AuditSubject(person_id=person_id, chain=chain, chain_seq=event.chain_seq))
-    session.add(head)
+        seq += 1
+        row = {
+            "chain": chain,
+            "chain_seq": seq,
+            "id": new_id(),
+            "actor": item.actor,
+            "actor_type": item.actor_type,
+            "department": item.department,
+            "region": item.region,
+            "purpose": item.purpose,
+            "case_id": item.case_id,
+            "action": item.action,
+            "resource": item.resource,
+            "record_ids": item.record_ids,
+            "person_ids": item.person_ids,
+            "outcome": item.outcome,
+            "prev_hash": prev_hash,
+        }
+        prev_hash = row["hash"] = _hash_content(row | _instant(item))
+        rows.append(row | {"occurred_at": item.occurred_at})
+        subjects += [
+            {"person_id": p, "chain": chain, "chain_seq": seq}
+            for p in dict.fromkeys(item.person_ids)
+        ]
+    db.execute(insert(_EVENTS), rows)
+    if subjects:
+        db.execute(insert(_SUBJECTS), subjects)
+    db.execute(
+        update(_HEADS)
+        .where(_HEADS.c.name == audit_head_name(chain))
+        .values(last_seq=seq, last_hash=prev_hash)
+    )
 
 
 def write_journal(session: Session) -> None:
     """Append the collected feed and audit events; called right before commit."""
-    journal = session.info.pop("journal", None)
+    journal = take_journal(session)
     if journal is None:
         return
     if journal.feed:
         _append_feed(session, journal.feed)
-    if journal.audit:
-        _append_audit(session, journal.audit)
     session.flush()
+    append_audit(session, journal.audit)
 
 
 def reserve_feed_seqs(session: Session, count: int) -> int:

@@ -1,12 +1,15 @@
 """The access log: recording who touched whose data, reading it back, and verifying it."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import String, cast, func
+from sqlalchemy import String, cast, func, or_, tuple_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, and_, col, select
 
+from api.access.jurisdiction import jurisdiction_filter
 from api.access.principal import Access, Principal
 from api.journal.append import (
     AUDIT_CHAINS,
@@ -30,6 +33,41 @@ def person_ids_for(session: Session, id_numbers: Iterable[str | None]) -> list[s
         return []
     rows = session.exec(select(Person.id).where(col(Person.id_number).in_(wanted)))
     return list(rows)
+
+
+class RecordKindLike(Protocol):
+    """What the helpers below need of a `api.records.core.RecordKind`."""
+
+    @property
+    def resource(self) -> str: ...
+    @property
+    def model(self) -> Any: ...
+    @property
+    def person_columns(self) -> tuple[str, ...]: ...
+
+
+def person_ids_of(session: Session, kind: RecordKindLike, rows: Sequence[Any]) -> list[str]:
+    """The persons records concern: those their ID numbers name, and a person record's own."""
+    ids = person_ids_for(session, [getattr(r, c) for r in rows for c in kind.person_columns])
+    own = [r.id for r in rows] if kind.resource == "persons" else []
+    return list(dict.fromkeys(own + ids))
+
+
+def with_person_ids(
+    session: Session, kind: RecordKindLike, record_id: str
+) -> tuple[Any | None, list[str]]:
+    """A record by id and the persons it concerns (as `person_ids_of`), in one query."""
+    model = kind.model
+    numbers = [getattr(model, c) for c in kind.person_columns]
+    if not numbers:
+        row = session.exec(select(model).where(model.id == record_id)).first()
+        return row, person_ids_of(session, kind, [row]) if row is not None else []
+    # One row per person found (at least one, with None, while the record exists).
+    query = select(model, Person.id).where(model.id == record_id)
+    found = session.exec(query.outerjoin(Person, col(Person.id_number).in_(numbers))).all()
+    if not found:
+        return None, []
+    return found[0][0], list(dict.fromkeys(p for _, p in found if p is not None))
 
 
 def record_access(
@@ -61,6 +99,31 @@ def record_access(
     )
 
 
+def denied_event(
+    principal: Principal,
+    *,
+    purpose: str,
+    case_id: str | None,
+    action: str,
+    resource: str,
+    record_ids: Iterable[str],
+) -> PendingAuditEvent:
+    """The audit event of a refused attempt (403/404) on personal data (outcome `denied`)."""
+    return PendingAuditEvent(
+        actor=principal.subject,
+        actor_type=principal.actor_type,
+        department=principal.department.value,
+        region=principal.region,
+        purpose=purpose,
+        case_id=case_id,
+        action=action,
+        resource=resource,
+        record_ids=list(record_ids),
+        person_ids=[],
+        outcome="denied",
+    )
+
+
 def record_denied(
     session: Session,
     principal: Principal,
@@ -71,22 +134,16 @@ def record_denied(
     resource: str,
     record_ids: Iterable[str],
 ) -> None:
-    """Note a refused attempt (403/404) on personal data, with outcome `denied`."""
-    pending(session).audit.append(
-        PendingAuditEvent(
-            actor=principal.subject,
-            actor_type=principal.actor_type,
-            department=principal.department.value,
-            region=principal.region,
-            purpose=purpose,
-            case_id=case_id,
-            action=action,
-            resource=resource,
-            record_ids=list(record_ids),
-            person_ids=[],
-            outcome="denied",
-        )
+    """Note a refused attempt on personal data; it is chained in when the work commits."""
+    event = denied_event(
+        principal,
+        purpose=purpose,
+        case_id=case_id,
+        action=action,
+        resource=resource,
+        record_ids=record_ids,
     )
+    pending(session).audit.append(event)
 
 
 @dataclass(frozen=True)
@@ -107,12 +164,14 @@ class AuditFilters:
 def list_audit_events(
     session: Session, *, access: Access, filters: AuditFilters, limit: int, cursor: str | None
 ) -> Page[AuditEvent]:
-    """A page of the audit log, newest first; reading it is itself audited.
+    """A page of the audit log inside the reader's jurisdiction, newest first.
 
-    The log is not cut by jurisdiction: an event names its actor's jurisdiction, not the
-    records', and an auditor must see, say, another city's system probing its records.
+    An event is inside when its actor is (the event names the actor's region), or when it
+    concerned a person registered inside: an auditor sees its own systems' work and, say,
+    another city's system probing its persons, but not the rest of the country's log
+    (national auditors, 000000, see all of it). Reading the log is itself audited.
     """
-    query = select(AuditEvent)
+    query = select(AuditEvent).where(_inside(access.principal.region))
     for name in ("actor", "department", "purpose", "resource", "action", "outcome"):
         value = getattr(filters, name)
         if value is not None:
@@ -255,8 +314,35 @@ def verify_log(
     return VerifyReport(sum(by_chain.values()), by_chain, broken)
 
 
+def _inside(prefix: str) -> ColumnElement[bool]:
+    """SQL: the event's actor, or a person the event concerned, lies inside `prefix`."""
+    own_persons = (
+        select(col(AuditSubject.chain), col(AuditSubject.chain_seq))
+        .join(Person, col(Person.id) == col(AuditSubject.person_id))
+        .where(jurisdiction_filter(col(Person.jurisdiction_region), prefix))
+    )
+    return or_(
+        jurisdiction_filter(col(AuditEvent.region), prefix),
+        tuple_(col(AuditEvent.chain), col(AuditEvent.chain_seq)).in_(own_persons),
+    )
+
+
+@dataclass(frozen=True)
+class AccessLogCut:
+    """What of a person's access log a reader may not see (interface §3 minimisation)."""
+
+    resources: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()
+    since: datetime | None = None  # events before this instant (say, before a move-in)
+
+
 def person_access_log(
-    session: Session, *, person_id: str, limit: int, cursor: str | None
+    session: Session,
+    *,
+    person_id: str,
+    limit: int,
+    cursor: str | None,
+    cut: AccessLogCut = AccessLogCut(),
 ) -> Page[AuditEvent]:
     """The audit events that concerned one person, newest first, a page after `cursor`."""
     query = (
@@ -270,4 +356,10 @@ def person_access_log(
         )
         .where(AuditSubject.person_id == person_id)
     )
+    if cut.resources:
+        query = query.where(col(AuditEvent.resource).not_in(cut.resources))
+    if cut.purposes:
+        query = query.where(col(AuditEvent.purpose).not_in(cut.purposes))
+    if cut.since is not None:
+        query = query.where(col(AuditEvent.occurred_at) >= cut.since)
     return keyset_page(session, query, key=_NEWEST, cursor=cursor, limit=limit, descending=True)

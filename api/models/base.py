@@ -5,11 +5,13 @@ from typing import Annotated, Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, PlainSerializer, model_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from api.models.types import UTCDateTime, utcnow
 from api.validation import IdNumber, PersonName
+from api.validation.text import CONTROL_CHARACTER_MESSAGE, control_character_paths
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -41,9 +43,23 @@ class RecordColumns(SQLModel):
 
 
 class StrictBody(BaseModel):
-    """A request body: unknown fields are refused, never silently dropped (interface §1)."""
+    """A request body: unknown fields are refused, never silently dropped (interface §1).
+
+    No string in it, at any depth, may hold a control character (NUL ...) or a lone
+    surrogate: each one is named in a 422 before any field is read.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        paths = control_character_paths(data)
+        if paths:
+            raise PydanticCustomError(
+                "control_characters", CONTROL_CHARACTER_MESSAGE, {"fields": paths}
+            )
+        return data
 
 
 class RecordOut(BaseModel):

@@ -3,16 +3,18 @@
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from pydantic import AwareDatetime, model_validator
 from pydantic import Field as PydanticField
+from pydantic import model_validator
 from sqlalchemy import Index
 from sqlmodel import Field
 
+from api.errors import field_rule
 from api.models.base import Instant, PersonRef, PersonRefOut, RecordColumns, RecordOut, StrictBody
 from api.models.types import UTCDateTime
 from api.validation import (
     BirthWeightG,
     CertificateNo,
+    EventInstant,
     GestationalWeeks,
     PersonName,
     Plurality,
@@ -64,7 +66,7 @@ class BirthIn(StrictBody):
     certificate_no: CertificateNo
     child_name: PersonName | None = None
     child_sex: Sex
-    birth_datetime: AwareDatetime
+    birth_datetime: EventInstant
     birth_weight_g: BirthWeightG | None = None
     gestational_weeks: GestationalWeeks | None = None
     plurality: Plurality = 1
@@ -79,11 +81,13 @@ class BirthIn(StrictBody):
     @model_validator(mode="after")
     def _consistent(self) -> "BirthIn":
         if self.birth_order > self.plurality:
-            raise ValueError("birth_order must not exceed plurality")
+            raise field_rule("birth_order", "birth_order must not exceed plurality")
         if self.birth_datetime > datetime.now(UTC) + timedelta(minutes=5):
-            raise ValueError("birth_datetime must not be in the future")
+            raise field_rule("birth_datetime", "birth_datetime must not be in the future")
         if self.replaces_certificate_no == self.certificate_no:
-            raise ValueError("replaces_certificate_no must differ from certificate_no")
+            raise field_rule(
+                "replaces_certificate_no", "replaces_certificate_no must differ from certificate_no"
+            )
         return self
 
 

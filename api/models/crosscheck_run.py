@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from api.models.base import Instant, StrictBody, new_id
 from api.models.types import UTCDateTime, utcnow
-from api.validation import RegionPrefix
+from api.validation import Day, RegionPrefix
 
 
 class RunStatus(StrEnum):
@@ -41,6 +41,7 @@ class CrosscheckRun(SQLModel, table=True):
             postgresql_where=_ACTIVE,
         ),
         Index("ix_crosscheck_run_region_created_at", "region", "created_at"),
+        Index("ix_crosscheck_run_status_created_at", "status", "created_at"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -50,10 +51,16 @@ class CrosscheckRun(SQLModel, table=True):
     requested_by: str = Field(max_length=64)
     requested_department: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # Touched at every phase: a queued or running run not touched for a while is stale.
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The worker that holds the run, and when it last said it was alive: a running run
+    # whose heartbeat is older than `crosscheck_stale_after_seconds` is taken over.
+    claimed_by: str | None = Field(default=None, max_length=128)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = Field(default=0)
+    phase: str | None = Field(default=None, max_length=16)
+    percent: int = Field(default=0)
     input_fingerprint: str | None = Field(default=None, max_length=64)
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     opened: int = Field(default=0)
@@ -68,7 +75,7 @@ class CrosscheckRun(SQLModel, table=True):
 class CrosscheckRunIn(StrictBody):
     """A request to cross-check a region as of a day."""
 
-    as_of: date | None = None
+    as_of: Day | None = None
     region: RegionPrefix | None = None
 
 
@@ -79,6 +86,13 @@ class CrosscheckRunAccepted(BaseModel):
     status: RunStatus
 
 
+class RunProgress(BaseModel):
+    """How far a run has got: its phase and a rough percentage."""
+
+    phase: str
+    percent: int
+
+
 class CrosscheckRunOut(BaseModel):
     """A run as callers see it."""
 
@@ -86,10 +100,12 @@ class CrosscheckRunOut(BaseModel):
     region: str
     as_of: date
     status: RunStatus
+    progress: RunProgress
     requested_by: str
     created_at: Instant
     started_at: Instant | None
     finished_at: Instant | None
+    attempts: int
     counts: dict[str, int]
     opened: int
     reopened: int
@@ -102,5 +118,26 @@ class CrosscheckRunOut(BaseModel):
     @classmethod
     def of(cls, run: CrosscheckRun) -> "CrosscheckRunOut":
         """Build the answer from a stored run."""
-        values: dict[str, Any] = {name: getattr(run, name) for name in cls.model_fields}
+        values: dict[str, Any] = {
+            name: getattr(run, name) for name in cls.model_fields if name != "progress"
+        }
+        values["progress"] = progress_of(run)
         return cls.model_validate(values)
+
+
+class CrosscheckRunPage(BaseModel):
+    """A page of runs, newest first."""
+
+    items: list[CrosscheckRunOut]
+    next_cursor: str | None
+
+
+def progress_of(run: CrosscheckRun) -> RunProgress:
+    """The run's phase and percentage as callers see them."""
+    if run.status == RunStatus.SUCCEEDED:
+        return RunProgress(phase="done", percent=100)
+    if run.status == RunStatus.QUEUED:
+        return RunProgress(phase="queued", percent=0)
+    if run.status == RunStatus.FAILED:
+        return RunProgress(phase="failed", percent=run.percent)
+    return RunProgress(phase=run.phase or "starting", percent=run.percent)

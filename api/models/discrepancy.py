@@ -1,5 +1,6 @@
 """Discrepancies (比对问题): the cross-check's worklist, one item per distinct finding."""
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -13,6 +14,8 @@ from api.models.base import Instant, StrictBody, new_id
 from api.models.types import UTCDateTime, utcnow
 
 CROSSCHECK_SOURCE = "crosscheck"
+_ID = re.compile(r"[0-9A-Za-z-]{1,36}")
+BULK_MAX = 500
 
 
 class DiscrepancyStatus(StrEnum):
@@ -61,12 +64,26 @@ class Discrepancy(SQLModel, table=True):
     resolution: str | None = Field(default=None, max_length=24)
     note: str | None = Field(default=None, max_length=2000)
     resolved_by: str | None = Field(default=None, max_length=64)
-    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     reopened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reopen_count: int = Field(default=0)
     first_run_id: str = Field(max_length=36)
     last_seen_run_id: str = Field(max_length=36)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The latest day a run that found it looked at: a run as of an earlier day never
+    # closes it (it could not have seen what that later run saw).
+    last_seen_as_of: date | None = None
+    assignee: str | None = Field(default=None, max_length=64, index=True)
+    assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    assigned_by: str | None = Field(default=None, max_length=64)
+
+
+def _printable(value: str, what: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{what} must not be blank")
+    if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
+        raise ValueError(f"{what} must not contain control characters")
+    return value
 
 
 class ResolveBody(StrictBody):
@@ -77,23 +94,60 @@ class ResolveBody(StrictBody):
 
     @field_validator("note")
     @classmethod
-    def _printable(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("note must not be blank")
-        if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
-            raise ValueError("note must not contain control characters")
-        return value
+    def _note(cls, value: str) -> str:
+        return _printable(value, "note")
+
+
+class BulkResolveBody(ResolveBody):
+    """One resolution and note for several selected discrepancies."""
+
+    ids: list[str] = PydanticField(min_length=1, max_length=BULK_MAX)
+
+    @field_validator("ids")
+    @classmethod
+    def _ids(cls, value: list[str]) -> list[str]:
+        if any(_ID.fullmatch(item) is None for item in value):
+            raise ValueError("ids must be discrepancy ids")
+        return list(dict.fromkeys(value))
+
+
+class AssignBody(StrictBody):
+    """Whom to give a discrepancy to: a staff user's username (null takes it back)."""
+
+    assignee: str | None = PydanticField(min_length=1, max_length=64)
+
+    @field_validator("assignee")
+    @classmethod
+    def _assignee(cls, value: str | None) -> str | None:
+        return None if value is None else _printable(value, "assignee").strip()
+
+
+class CommentBody(StrictBody):
+    """A remark on a discrepancy, for the people working on it."""
+
+    body: str = PydanticField(min_length=1, max_length=2000)
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        return _printable(value, "body")
 
 
 class SubjectOut(BaseModel):
-    """A record a discrepancy involves."""
+    """A record a discrepancy involves, with the API address to read it."""
 
     resource: Literal["births", "household-entries", "persons", "marriages"]
     id: str
+    href: str
+
+
+def subject_href(resource: str, record_id: str) -> str:
+    """The API path of a subject record."""
+    return f"/v1/{resource}/{record_id}"
 
 
 class DiscrepancyOut(BaseModel):
-    """A discrepancy as callers see it."""
+    """A discrepancy as stored and announced (without what depends on the reader)."""
 
     id: str
     version: int
@@ -117,6 +171,8 @@ class DiscrepancyOut(BaseModel):
     reopen_count: int
     first_run_id: str
     last_seen_run_id: str
+    assignee: str | None
+    assigned_at: Instant | None
 
 
 class DiscrepancyVersionOut(BaseModel):
@@ -129,3 +185,38 @@ class DiscrepancyVersionOut(BaseModel):
     department: str
     reason: str | None
     record: dict[str, Any]
+
+
+class DiscrepancyHistory(BaseModel):
+    """Every version of a discrepancy, oldest first."""
+
+    items: list[DiscrepancyVersionOut]
+    next_cursor: str | None = None
+
+
+class BulkItem(BaseModel):
+    """What a bulk resolution did to one selected id."""
+
+    id: str
+    outcome: Literal["resolved", "already_resolved", "not_found"]
+
+
+class BulkResolveOut(BaseModel):
+    """What a bulk resolution did: how many it resolved, and each id's outcome."""
+
+    resolved: int
+    items: list[BulkItem]
+
+
+class AssigneeOut(BaseModel):
+    """A staff user a discrepancy may be given to."""
+
+    username: str
+    role: str
+    region: str
+
+
+class AssigneeList(BaseModel):
+    """The staff users a discrepancy may be given to, by username."""
+
+    items: list[AssigneeOut]

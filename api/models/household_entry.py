@@ -9,7 +9,7 @@ from sqlmodel import Field
 
 from api.models.base import RecordColumns, RecordOut, StrictBody
 from api.models.person import HouseholdNo, PersonParticulars
-from api.validation import CertificateNo, IdNumber, RegionCode, Sex, today_in_china
+from api.validation import CertificateNo, Day, IdNumber, RegionCode, Sex, today_in_china
 
 
 class EntryType(StrEnum):
@@ -59,7 +59,7 @@ class HouseholdEntryIn(StrictBody):
     person: PersonParticulars
     household_no: HouseholdNo
     household_region: RegionCode
-    registered_on: date
+    registered_on: Day
     birth_certificate_no: CertificateNo | None = None
     mother_id_number: IdNumber | None = None
     father_id_number: IdNumber | None = None
@@ -92,7 +92,7 @@ class EntryPersonOut(BaseModel):
     id_number: str
     name: str
     sex: Sex
-    birth_date: date
+    birth_date: date | None  # null where `id_number` is masked (the mask hides it)
     ethnicity: str | None
 
 

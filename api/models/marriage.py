@@ -10,7 +10,7 @@ from pydantic import Field as PydanticField
 from sqlmodel import Field
 
 from api.models.base import PersonRef, PersonRefOut, RecordColumns, RecordOut, StrictBody
-from api.validation import RegionCode, today_in_china
+from api.validation import Day, RegionCode, today_in_china
 
 # No national rule fixes the layout of marriage certificate numbers (结婚证字号); this
 # only keeps them to a safe alphabet and length.
@@ -64,7 +64,7 @@ class MarriageIn(StrictBody):
 
     record_type: MarriageRecordType
     certificate_no: MarriageCertificateNo
-    registered_on: date
+    registered_on: Day
     registry_region: RegionCode
     party_a: PersonRef
     party_b: PersonRef

@@ -12,6 +12,8 @@ from sqlmodel import Field
 
 from api.models.base import Instant, RecordColumns, RecordOut, StrictBody
 from api.validation import (
+    BirthDate,
+    Day,
     EthnicityCode,
     IdNumber,
     MaritalStatus,
@@ -88,7 +90,7 @@ class PersonParticulars(StrictBody):
     id_number: IdNumber
     name: PersonName
     sex: Sex
-    birth_date: date
+    birth_date: BirthDate
     ethnicity: EthnicityCode | None = None
 
     @field_validator("sex")
@@ -112,7 +114,7 @@ class PersonIn(PersonParticulars):
     household_no: HouseholdNo | None = None
     marital_status: MaritalStatus | None = None
     status: PersonStatus = PersonStatus.ACTIVE
-    death_date: date | None = PydanticField(default=None, validate_default=True)
+    death_date: Day | None = PydanticField(default=None, validate_default=True)
 
     @field_validator("household_region")
     @classmethod
@@ -150,7 +152,9 @@ class PersonOut(RecordOut):
     id_number: str
     name: str
     sex: Sex
-    birth_date: date
+    birth_date: date | None = PydanticField(
+        description="null where `id_number` is masked: the mask hides exactly the birth date."
+    )
     ethnicity: str | None
     household_region: str | None
     household_no: str | None

@@ -11,15 +11,17 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, model_validator
+from pydantic import BaseModel, model_validator
 from pydantic import Field as PydanticField
 from pydantic_core import PydanticCustomError
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
+from api.errors import field_rule
 from api.models.base import Instant, PersonRef, PersonRefOut, RecordColumns, RecordOut, StrictBody
 from api.models.types import UTCDateTime
 from api.validation import (
+    EventInstant,
     ExamGestationalWeeks,
     PersonName,
     Plurality,
@@ -27,6 +29,7 @@ from api.validation import (
     Sex,
     id_number_sex,
 )
+from api.validation.fetal_sex import mentions_fetal_sex
 
 FETAL_SEX_PROHIBITED = (
     "Non-medical fetal sex identification is prohibited (禁止非医学需要的胎儿性别鉴定): "
@@ -107,7 +110,7 @@ class UltrasoundExamIn(StrictBody):
     exam_no: str = PydanticField(pattern=f"^{_CODE}$", description="Unique per facility.")
     facility_code: str = PydanticField(pattern=f"^{_CODE}$")
     exam_region: RegionCode
-    exam_datetime: AwareDatetime
+    exam_datetime: EventInstant
     examinee: PersonRef
     operator: Operator
     indication: Indication
@@ -123,6 +126,10 @@ class UltrasoundExamIn(StrictBody):
     @classmethod
     def _no_fetal_sex(cls, data: Any) -> Any:
         keys = fetal_sex_keys(data)
+        # The same refusal when the summary says it in words (胎儿性别：男, 男胎 ...).
+        summary = data.get("findings_summary") if isinstance(data, dict) else None
+        if isinstance(summary, str) and mentions_fetal_sex(summary):
+            keys.append("findings_summary")
         if keys:
             raise PydanticCustomError(
                 "fetal_sex_prohibited", FETAL_SEX_PROHIBITED, {"fields": keys}
@@ -132,14 +139,20 @@ class UltrasoundExamIn(StrictBody):
     @model_validator(mode="after")
     def _consistent(self) -> "UltrasoundExamIn":
         if self.exam_datetime > datetime.now(UTC) + timedelta(minutes=5):
-            raise ValueError("exam_datetime must not be in the future")
+            raise field_rule("exam_datetime", "exam_datetime must not be in the future")
         if self.indication == Indication.PRENATAL:
             if self.gestational_weeks is None:
-                raise ValueError("gestational_weeks is required for a prenatal exam")
+                raise field_rule(
+                    "gestational_weeks", "gestational_weeks is required for a prenatal exam"
+                )
             if id_number_sex(self.examinee.id_number) != Sex.FEMALE:
-                raise ValueError("the examinee of a prenatal exam must be a woman")
+                raise field_rule(
+                    "examinee.id_number", "the examinee of a prenatal exam must be a woman"
+                )
         if self.fetal_count is not None and self.gestational_weeks is None:
-            raise ValueError("fetal_count needs gestational_weeks: it describes a pregnancy")
+            raise field_rule(
+                "fetal_count", "fetal_count needs gestational_weeks: it describes a pregnancy"
+            )
         return self
 
 

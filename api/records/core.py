@@ -27,11 +27,12 @@ from api.errors import (
     validation_errors,
 )
 from api.journal.append import PendingFeedEvent, pending
-from api.journal.audit import person_ids_for, record_access
+from api.journal.audit import person_ids_of, record_access, with_person_ids
 from api.models import RecordVersion
 from api.models.base import SHANGHAI, RecordColumns, StrictBody
 from api.models.types import UTCDateTime, utcnow
 from api.pagination import Page, keyset_page
+from api.records import history
 
 M = TypeVar("M", bound=RecordColumns)
 Row = dict[str, Any]
@@ -83,14 +84,6 @@ def _region_of(kind: RecordKind[M], row: Any) -> str:
     return str(getattr(row, kind.region_column) or "")
 
 
-def _person_ids(session: Session, kind: RecordKind[M], rows: Sequence[Any]) -> list[str]:
-    numbers = [getattr(r, c) for r in rows for c in kind.person_columns]
-    ids = person_ids_for(session, numbers)
-    if kind.resource == "persons":
-        ids = [r.id for r in rows] + ids
-    return list(dict.fromkeys(ids))
-
-
 def _audit(
     session: Session, kind: RecordKind[M], access: Access, action: str, rows: Sequence[Any]
 ) -> None:
@@ -100,7 +93,7 @@ def _audit(
         action=action,
         resource=kind.resource,
         record_ids=[r.id for r in rows],
-        person_ids=_person_ids(session, kind, rows),
+        person_ids=person_ids_of(session, kind, rows),
     )
 
 
@@ -149,11 +142,16 @@ def find_by_natural_key(session: Session, kind: RecordKind[M], values: Row) -> M
     return session.exec(query).first()
 
 
-def _duplicate(kind: RecordKind[M], existing: Any) -> Conflict:
+def _duplicate(kind: RecordKind[M], existing: Any, access: Access) -> Conflict:
     fields = kind.natural_key_fields or kind.natural_key
+    errors = [FieldError(f, "already exists") for f in fields]
+    # Outside the caller's jurisdiction the other record stays unseen: no id, and a detail
+    # that says nothing about where it lives (interface §1).
+    if not access.principal.can_see(_region_of(kind, existing)):
+        return Conflict("The record conflicts with an existing one.", errors=errors)
     return Conflict(
         f"A {kind.resource} record with this {', '.join(fields)} already exists.",
-        errors=[FieldError(f, "already exists") for f in fields],
+        errors=errors,
         existing_id=existing.id,
     )
 
@@ -167,7 +165,11 @@ def _check_writable_region(kind: RecordKind[M], access: Access, values: Row) -> 
 
 
 def _write_unique(
-    session: Session, kind: RecordKind[M], values: Row, write: Callable[[], None]
+    session: Session,
+    kind: RecordKind[M],
+    values: Row,
+    write: Callable[[], None],
+    access: Access,
 ) -> None:
     # Two writers racing for one natural key: the loser's write fails on the unique index
     # and answers 409 with the winner's id like any other duplicate. The write happens
@@ -180,7 +182,7 @@ def _write_unique(
         existing = find_by_natural_key(session, kind, values)
         if existing is None:
             raise
-        raise _duplicate(kind, existing) from None
+        raise _duplicate(kind, existing, access) from None
 
 
 def create_record(
@@ -199,9 +201,9 @@ def create_record(
     _check_writable_region(kind, access, values)
     existing = find_by_natural_key(session, kind, values)
     if existing is not None:
-        raise _duplicate(kind, existing)
+        raise _duplicate(kind, existing, access)
     row = kind.model(**values, source=access.principal.department.value)
-    _write_unique(session, kind, values, lambda: session.add(row))
+    _write_unique(session, kind, values, lambda: session.add(row), access)
     if kind.after_write:
         kind.after_write(session, row, access)
     _keep_version(session, kind, row, access, "create")
@@ -223,9 +225,13 @@ def visible_record(
 
 
 def get_record(session: Session, kind: RecordKind[M], record_id: str, *, access: Access) -> M:
-    """Read one record inside the caller's jurisdiction."""
-    row = visible_record(session, kind, record_id, access)
-    _audit(session, kind, access, "read", [row])
+    """Read one record inside the caller's jurisdiction (it and its persons' ids: one query)."""
+    row, ids = with_person_ids(session, kind, record_id)
+    if row is None or not access.principal.can_see(_region_of(kind, row)):
+        raise NotFound(f"No {kind.resource} record with this id.")
+    record_access(
+        session, access, action="read", resource=kind.resource, record_ids=[row.id], person_ids=ids
+    )
     return row
 
 
@@ -276,7 +282,7 @@ def update_record(
     _check_writable_region(kind, access, values)
     existing = find_by_natural_key(session, kind, values)
     if existing is not None and existing.id != row.id:
-        raise _duplicate(kind, existing)
+        raise _duplicate(kind, existing, access)
     apply_changes(session, kind, row, changes, access=access)
     return row
 
@@ -310,9 +316,8 @@ def apply_changes(
         row.source = access.principal.department.value
         session.add(row)
 
-    _write_unique(
-        session, kind, {c: changes.get(c, getattr(row, c)) for c in kind.natural_key}, write
-    )
+    key = {c: changes.get(c, getattr(row, c)) for c in kind.natural_key}
+    _write_unique(session, kind, key, write, access)
     if kind.after_write:
         kind.after_write(session, row, access)
     _keep_version(session, kind, row, access, action, reason)
@@ -343,15 +348,11 @@ def void_record(
 def record_history(
     session: Session, kind: RecordKind[M], record_id: str, *, access: Access
 ) -> list[RecordVersion]:
-    """Every version of a record, oldest first."""
+    """The versions of a record the caller may see, oldest first (see `api.records.history`)."""
     row = visible_record(session, kind, record_id, access)
-    versions = session.exec(
-        select(RecordVersion)
-        .where(RecordVersion.resource == kind.resource, RecordVersion.record_id == record_id)
-        .order_by(col(RecordVersion.version))
-    ).all()
     _audit(session, kind, access, "history", [row])
-    return list(versions)
+    versions = history.versions_of(session, kind.resource, record_id)
+    return [v for v in versions if history.version_visible(v, kind.region_column, access)]
 
 
 def _day_bound(column: Any, day: date) -> date | datetime:

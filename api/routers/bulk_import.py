@@ -1,5 +1,6 @@
 """Bulk exchange: `POST /v1/{resource}:import` with an NDJSON body, streamed."""
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,11 +15,22 @@ from api.deps import (
     SessionDep,
     UltrasoundsWrite,
 )
-from api.errors import FieldError, NotFound, Problem
+from api.errors import FieldError, NotFound, Problem, ProblemFieldError
+from api.routers import record_docs
+from api.routers.openapi import problems
+from api.routers.record_docs import RecordDocs
 
 NDJSON = "application/x-ndjson"
 
 router = APIRouter(tags=["bulk exchange"])
+IMPORT_DESCRIPTION = """\
+以流式 `application/x-ndjson` 批量导入记录，每行一条 JSON（与单条登记的请求体相同）。
+有效行保存，无效行逐行报告且不保存；同一文件重复发送不会新增记录。
+
+Streams `application/x-ndjson`, one record a line (each the body a create takes). Valid
+lines are stored, invalid ones reported by line number and stored nowhere; sending the same
+file twice creates nothing new. Counts are complete; `errors` is capped. A stopped import
+(503) keeps its committed batches: resend the file."""
 
 
 class UnsupportedMediaType(Problem):
@@ -33,7 +45,7 @@ class LineErrorOut(BaseModel):
     """A rejected line and what was wrong with it."""
 
     line: int
-    errors: list[dict[str, str]]
+    errors: list[ProblemFieldError]
 
 
 class ImportOut(BaseModel):
@@ -58,13 +70,23 @@ def _require_ndjson(request: Request) -> None:
         )
 
 
-def _add_import_route(resource: str, write: Any) -> None:
+def _add_import_route(resource: str, write: Any, docs: RecordDocs) -> None:
     @router.post(
         f"/{resource}:import",
         response_model=ImportOut,
-        summary=f"Import {resource} records from NDJSON",
+        summary=f"批量导入{docs.zh}（NDJSON）· Import {docs.en}s from NDJSON",
+        description=IMPORT_DESCRIPTION,
+        responses=problems(413, 415, 503),
         openapi_extra={
-            "requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string"}}}}
+            "requestBody": {
+                "required": True,
+                "content": {
+                    NDJSON: {
+                        "schema": {"type": "string", "description": "One JSON record a line"},
+                        "example": json.dumps(docs.create_example, ensure_ascii=False) + "\n",
+                    }
+                },
+            }
         },
     )
     async def import_records(
@@ -89,11 +111,11 @@ def _add_import_route(resource: str, write: Any) -> None:
         return summary.as_dict()
 
 
-for _resource, _write in (
-    ("births", BirthsWrite),
-    ("ultrasound-exams", UltrasoundsWrite),
-    ("household-entries", HouseholdsWrite),
-    ("marriages", MarriagesWrite),
-    ("persons", PersonsWrite),
+for _resource, _write, _docs in (
+    ("births", BirthsWrite, record_docs.BIRTHS),
+    ("ultrasound-exams", UltrasoundsWrite, record_docs.ULTRASOUND_EXAMS),
+    ("household-entries", HouseholdsWrite, record_docs.HOUSEHOLD_ENTRIES),
+    ("marriages", MarriagesWrite, record_docs.MARRIAGES),
+    ("persons", PersonsWrite, record_docs.PERSONS),
 ):
-    _add_import_route(_resource, _write)
+    _add_import_route(_resource, _write, _docs)

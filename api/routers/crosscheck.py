@@ -1,56 +1,64 @@
-"""Cross-check runs (信息比对): start one in the background, follow it."""
+"""Cross-check runs (信息比对): queue one for the worker, follow its progress."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Body, Request, Response
-from fastapi.encoders import jsonable_encoder
+from fastapi import APIRouter, Body, Path, Request, Response
 
 from api.crosscheck import runs as crosscheck
-from api.deps import CrosscheckRead, CrosscheckRun, SessionDep, SettingsDep
-from api.models.crosscheck_run import CrosscheckRunAccepted, CrosscheckRunIn, CrosscheckRunOut
+from api.deps import CrosscheckRead, CrosscheckRun, SessionDep
+from api.models.crosscheck_run import (
+    CrosscheckRunAccepted,
+    CrosscheckRunIn,
+    CrosscheckRunOut,
+    CrosscheckRunPage,
+)
 from api.pagination import DEFAULT_LIMIT
 from api.routers.records import Cursor, Limit
 
 router = APIRouter(prefix="/crosscheck", tags=["crosscheck"])
+RunId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9A-Za-z-]+$")]
 
 
 @router.post(
     "/runs",
     status_code=202,
     response_model=CrosscheckRunAccepted,
-    summary="Start a cross-check of a region (one at a time per region)",
+    summary="发起比对（交由比对进程执行）— Queue a cross-check of a region for the worker",
 )
 def start_run(
     request: Request,
     response: Response,
-    background: BackgroundTasks,
     session: SessionDep,
-    settings: SettingsDep,
     access: CrosscheckRun,
     body: Annotated[CrosscheckRunIn | None, Body()] = None,
-) -> Any:
+) -> CrosscheckRunAccepted:
     wanted = body or CrosscheckRunIn()
-    run = crosscheck.request_run(
-        session, access=access, settings=settings, region=wanted.region, as_of=wanted.as_of
-    )
-    # Background tasks start after the response, i.e. after the session has committed.
-    background.add_task(crosscheck.execute_run, request.app.state.engine, run.id, settings=settings)
+    run = crosscheck.request_run(session, access=access, region=wanted.region, as_of=wanted.as_of)
     response.headers["Location"] = f"{request.url.path}/{run.id}"
     return CrosscheckRunAccepted(id=run.id, status=run.status)
 
 
-@router.get("/runs", summary="Cross-check runs in your jurisdiction, newest first")
+@router.get(
+    "/runs",
+    response_model=CrosscheckRunPage,
+    summary="本辖区比对记录 — Cross-check runs in your jurisdiction, newest first",
+)
 def list_runs(
     session: SessionDep,
     access: CrosscheckRead,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> CrosscheckRunPage:
     page = crosscheck.list_runs(session, access=access, limit=limit, cursor=cursor)
-    items = [CrosscheckRunOut.of(run) for run in page.items]
-    return {"items": jsonable_encoder(items), "next_cursor": page.next_cursor}
+    return CrosscheckRunPage(
+        items=[CrosscheckRunOut.of(run) for run in page.items], next_cursor=page.next_cursor
+    )
 
 
-@router.get("/runs/{run_id}", response_model=CrosscheckRunOut, summary="One cross-check run")
-def read_run(run_id: str, session: SessionDep, access: CrosscheckRead) -> Any:
+@router.get(
+    "/runs/{run_id}",
+    response_model=CrosscheckRunOut,
+    summary="比对进度与结果 — One cross-check run, with its progress",
+)
+def read_run(run_id: RunId, session: SessionDep, access: CrosscheckRead) -> CrosscheckRunOut:
     return CrosscheckRunOut.of(crosscheck.get_run(session, run_id, access=access))

@@ -29,7 +29,20 @@ def parse_types(raw: str | None) -> list[str]:
     return list(dict.fromkeys(types))
 
 
-@router.get("", response_model=FeedPageOut, summary="Changes in commit order, after a cursor")
+@router.get(
+    "",
+    response_model=FeedPageOut,
+    summary="按提交顺序读取变更 · Changes in commit order, after a cursor",
+    description=(
+        "数据交换变更流：按提交顺序返回游标之后的事件（至少一次）；"
+        "`data` 按订阅方的权限和辖区裁剪。"
+        "以上一页的 `next_cursor` 作为 `after` 继续读取，`has_more` 为真时立即再读。\n\n"
+        "The change feed: events after the cursor in commit order, at least once; `data` is "
+        "cut to the subscriber's scopes and jurisdiction. Poll again with `next_cursor` as "
+        "`after`, at once while `has_more`. `types` takes a comma-separated list such as "
+        "`birth.registered,household.entry_recorded`."
+    ),
+)
 def read_feed(
     session: SessionDep,
     access: FeedRead,

@@ -1,44 +1,43 @@
 """The routes every shared registry has, built from its `RecordKind` and access policy."""
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 from sqlmodel import Session
 
 from api.access.principal import Access
 from api.deps import SessionDep
 from api.errors import FieldError, PreconditionFailed, PreconditionRequired
-from api.models.base import Instant, VoidBody
+from api.models.base import VoidBody
+from api.models.page import VersionOut, named_page
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.records import core as records
 from api.records import idempotency
 from api.records.core import ListFilters, RecordKind, snapshot
-from api.validation import RegionPrefix
+from api.routers import record_docs
+from api.routers.merge_patch import MERGE_PATCH_JSON, merge_patch_model
+from api.routers.openapi import problems
+from api.routers.record_docs import RecordDocs
+from api.validation import Day, RegionPrefix
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=512)]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
 ]
-# Bounded so that a day's start converts to UTC without overflowing.
-FilterDate = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(9999, 12, 30))]
+# Written YYYY-MM-DD (never a number) and bounded, so that a day's start converts to UTC.
+FilterDate = Annotated[Day | None, Query()]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=64)]
-
-
-class VersionOut(BaseModel):
-    """One version of a record in its history."""
-
-    version: int
-    action: str
-    changed_at: Instant
-    changed_by: str
-    department: str
-    reason: str | None
-    record: dict[str, Any]
+ETAG_HEADER = {
+    "ETag": {"description": "版本号 · The version, for If-Match", "schema": {"type": "string"}}
+}
+LOCATION_HEADER = {
+    "Location": {"description": "新记录的地址 · The new record", "schema": {"type": "string"}}
+}
 
 
 def etag(version: int) -> str:
@@ -53,13 +52,20 @@ def parse_if_match(value: str | None) -> int:
             "Send If-Match with the version you read (its ETag).",
             errors=[FieldError("If-Match", "required")],
         )
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    text = value.strip()
+    if text.startswith("W/"):
+        # RFC 9110 §13.1.1: If-Match compares strongly; a weak ETag never matches.
+        raise PreconditionFailed(
+            'If-Match needs a strong ETag such as "3" (a weak W/ ETag never matches).',
+            errors=[FieldError("If-Match", "a weak ETag cannot match: send the strong ETag")],
+        )
+    version = text[1:-1] if len(text) > 2 and text[0] == text[-1] == '"' else ""
+    if not (version.isascii() and version.isdigit()) or len(version) > 18:
         raise PreconditionFailed(
             'If-Match must carry a version ETag such as "3".',
             errors=[FieldError("If-Match", "not a version ETag")],
         )
-    return int(text)
+    return int(version)
 
 
 PresentRows = Callable[[Session, list[Any], Access], list[dict[str, Any]]]
@@ -82,35 +88,75 @@ def add_record_routes(
     out: type[BaseModel],
     read: Any,
     write: Any,
+    docs: RecordDocs,
     present_rows: PresentRows | None = None,
 ) -> None:
     """Register create, read, list, correct, void and history routes for `kind`.
 
     `read` and `write` are the `Annotated[Access, ...]` aliases from `api.deps` that state
     the routes' scope; jurisdiction and minimisation follow from the kind. `present_rows`
-    replaces the one-by-one presenter where a page needs extra look-ups.
+    replaces the one-by-one presenter where a page needs extra look-ups. `docs` names the
+    registry in the OpenAPI document and gives its request examples.
     """
-    body_type: Any = kind.body
-    name = kind.resource
 
     def one_by_one(session: Session, rows: list[Any], access: Access) -> list[dict[str, Any]]:
         return [shown_record(kind, out, snapshot(row), access) for row in rows]
 
-    shown_rows = present_rows or one_by_one
+    registry = Registry(router, kind, out, read, write, docs, present_rows or one_by_one)
+    for add in (_add_create, _add_list, _add_read, _add_correct, _add_void, _add_history):
+        add(registry)
 
-    def shown(session: Session, row: Any, access: Access) -> dict[str, Any]:
-        return shown_rows(session, [row], access)[0]
 
-    def answer(session: Session, row: Any, access: Access) -> JSONResponse:
+@dataclass(frozen=True)
+class Registry:
+    """What the routes of one registry are built from."""
+
+    router: APIRouter
+    kind: RecordKind[Any]
+    out: type[BaseModel]
+    read: Any
+    write: Any
+    docs: RecordDocs
+    shown_rows: PresentRows
+
+    @property
+    def stem(self) -> str:
+        """The name its schemas share: `BirthOut` → `Birth`."""
+        return self.out.__name__.removesuffix("Out")
+
+    def texts(self, operation: str) -> dict[str, Any]:
+        """The route's summary and description, in Chinese and English."""
+        return {
+            "summary": record_docs.summary(self.docs, operation),
+            "description": record_docs.description(self.docs, operation),
+        }
+
+    def shown(self, session: Session, row: Any, access: Access) -> dict[str, Any]:
+        return self.shown_rows(session, [row], access)[0]
+
+    def answer(self, session: Session, row: Any, access: Access) -> JSONResponse:
         # Already validated against `out` by the presenter; sent as is, with its ETag.
-        return JSONResponse(shown(session, row, access), headers={"ETag": etag(row.version)})
+        return JSONResponse(self.shown(session, row, access), headers={"ETag": etag(row.version)})
 
-    @router.post("", status_code=201, response_model=out, summary=f"Create a {name} record")
+
+def _add_create(r: Registry) -> None:
+    kind, write = r.kind, r.write
+    body_type: Any = Annotated[
+        kind.body, Body(openapi_examples=record_docs.examples(r.docs.en, r.docs.create_example))
+    ]
+
+    @r.router.post(
+        "",
+        status_code=201,
+        response_model=r.out,
+        responses={201: {"headers": {**ETAG_HEADER, **LOCATION_HEADER}}, **problems(409)},
+        **r.texts("create"),
+    )
     def create(
         request: Request,
         session: SessionDep,
         access: write,  # type: ignore[valid-type]
-        body: Annotated[body_type, Body()],  # type: ignore[valid-type]
+        body: body_type,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         if idempotency_key:
@@ -121,7 +167,7 @@ def add_record_routes(
             if earlier is not None:
                 return JSONResponse(earlier.body, earlier.status_code, earlier.headers)
         row = records.create_record(session, kind, body=body, access=access)
-        answer = shown(session, row, access)
+        answer = r.shown(session, row, access)
         headers = {"ETag": etag(row.version), "Location": f"{request.url.path}/{row.id}"}
         if idempotency_key:
             idempotency.remember(
@@ -129,7 +175,11 @@ def add_record_routes(
             )
         return JSONResponse(answer, 201, headers)
 
-    @router.get("", summary=f"List {name} records in your jurisdiction")
+
+def _add_list(r: Registry) -> None:
+    kind, read = r.kind, r.read
+
+    @r.router.get("", response_model=named_page(f"{r.stem}Page", r.out), **r.texts("list"))
     def list_(
         session: SessionDep,
         access: read,  # type: ignore[valid-type]
@@ -140,54 +190,102 @@ def add_record_routes(
         date_to: FilterDate = None,
         status: Annotated[str | None, Query(max_length=16)] = None,
         include_voided: bool = False,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         filters = ListFilters(region, date_from, date_to, status, include_voided)
         page = records.list_records(
             session, kind, access=access, filters=filters, limit=limit, cursor=cursor
         )
-        return {"items": shown_rows(session, page.items, access), "next_cursor": page.next_cursor}
+        items = r.shown_rows(session, page.items, access)
+        return JSONResponse({"items": items, "next_cursor": page.next_cursor})
 
-    @router.get("/{record_id}", response_model=out, summary=f"Read one {name} record")
+
+def _add_read(r: Registry) -> None:
+    kind, read = r.kind, r.read
+
+    @r.router.get(
+        "/{record_id}",
+        response_model=r.out,
+        responses={200: {"headers": ETAG_HEADER}},
+        **r.texts("read"),
+    )
     def read_one(
         record_id: str,
         session: SessionDep,
         access: read,  # type: ignore[valid-type]
     ) -> Response:
-        return answer(session, records.get_record(session, kind, record_id, access=access), access)
+        return r.answer(
+            session, records.get_record(session, kind, record_id, access=access), access
+        )
 
-    @router.patch("/{record_id}", response_model=out, summary=f"Correct a {name} record")
+
+def _add_correct(r: Registry) -> None:
+    kind, write = r.kind, r.write
+    patch_type: Any = Annotated[
+        merge_patch_model(kind.body),
+        Body(
+            media_type=MERGE_PATCH_JSON,
+            openapi_examples=record_docs.examples(r.docs.en, r.docs.patch_example),
+        ),
+    ]
+
+    @r.router.patch(
+        "/{record_id}",
+        response_model=r.out,
+        responses={200: {"headers": ETAG_HEADER}, **problems(409, 412, 428)},
+        **r.texts("correct"),
+    )
     def correct(
         record_id: str,
         session: SessionDep,
         access: write,  # type: ignore[valid-type]
-        patch: Annotated[dict[str, Any], Body(description="JSON merge patch (RFC 7396)")],
+        patch: patch_type,
         if_match: IfMatch = None,
     ) -> Response:
         version = parse_if_match(if_match)
+        changes = patch.model_dump(mode="json", exclude_unset=True)
         row = records.update_record(
-            session, kind, record_id, expected_version=version, patch=patch, access=access
+            session, kind, record_id, expected_version=version, patch=changes, access=access
         )
-        return answer(session, row, access)
+        return r.answer(session, row, access)
 
-    @router.post("/{record_id}/void", response_model=out, summary=f"Void a {name} record")
+
+def _add_void(r: Registry) -> None:
+    kind, write = r.kind, r.write
+    example = {"reason": "重复登记，以另一条记录为准"}
+    body_type: Any = Annotated[
+        VoidBody, Body(openapi_examples=record_docs.examples("void", example))
+    ]
+
+    @r.router.post(
+        "/{record_id}/void", response_model=r.out, responses=problems(409), **r.texts("void")
+    )
     def void(
         record_id: str,
-        body: VoidBody,
+        body: body_type,
         session: SessionDep,
         access: write,  # type: ignore[valid-type]
     ) -> Response:
         row = records.void_record(session, kind, record_id, reason=body.reason, access=access)
-        return answer(session, row, access)
+        return r.answer(session, row, access)
 
-    @router.get("/{record_id}/history", summary=f"Every version of a {name} record")
+
+def _add_history(r: Registry) -> None:
+    kind, out, read = r.kind, r.out, r.read
+    version_out = create_model(f"{r.stem}Version", __base__=VersionOut[out])  # type: ignore[valid-type]
+
+    @r.router.get(
+        "/{record_id}/history",
+        response_model=named_page(f"{r.stem}History", version_out),
+        **r.texts("history"),
+    )
     def history(
         record_id: str,
         session: SessionDep,
         access: read,  # type: ignore[valid-type]
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         versions = records.record_history(session, kind, record_id, access=access)
         items = [
-            VersionOut(
+            VersionOut[dict[str, Any]](
                 version=v.version,
                 action=v.action,
                 changed_at=v.changed_at,
@@ -198,4 +296,4 @@ def add_record_routes(
             ).model_dump(mode="json")
             for v in versions
         ]
-        return {"items": items, "next_cursor": None}
+        return JSONResponse({"items": items, "next_cursor": None})

@@ -6,6 +6,7 @@ can be used as an HS256 secret), so every check is explicit here and nowhere els
 
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ MAX_TOKEN_BYTES = 4096
 REQUIRED_CLAIMS = ("exp", "iat", "aud", "iss", "sub", "jti")
 # Headers that would let a token choose the key it is checked with.
 FORBIDDEN_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c", "crit"})
+LEEWAY_SECONDS = 30
 
 
 class InvalidToken(Exception):
@@ -84,10 +86,67 @@ def _checked_header(token: str, keys: dict[str, SigningKey]) -> SigningKey:
     return keys[kid]
 
 
+@dataclass(frozen=True)
+class _Verified:
+    token: str
+    issuer: str
+    audience: str
+    key: SigningKey
+    claims: dict[str, Any]
+    valid_until: float
+
+
+class VerifiedTokens:
+    """Access tokens already verified, by signature, until they expire.
+
+    A hit needs the very same token (compared in full), issuer, audience and key: the
+    signature only finds the entry. Nothing a token says can change while it is valid,
+    except its revocation, which is checked on every request elsewhere.
+    """
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self._entries: dict[str, _Verified] = {}
+        self._max_entries = max_entries
+
+    def get(
+        self, token: str, keys: dict[str, SigningKey], issuer: str, audience: str
+    ) -> dict[str, Any] | None:
+        """The claims of a token verified before and not yet expired, else None."""
+        entry = self._entries.get(token.rpartition(".")[2])
+        if (
+            entry is None
+            or entry.token != token
+            or (entry.issuer, entry.audience) != (issuer, audience)
+            or keys.get(entry.key.kid) is not entry.key
+            or time.time() >= entry.valid_until
+        ):
+            return None
+        return dict(entry.claims)
+
+    def put(
+        self, token: str, key: SigningKey, issuer: str, audience: str, claims: dict[str, Any]
+    ) -> None:
+        """Remember a token that has just passed every check."""
+        if len(self._entries) >= self._max_entries:
+            now = time.time()
+            self._entries = {s: e for s, e in self._entries.items() if e.valid_until > now}
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+        valid_until = float(claims["exp"]) + LEEWAY_SECONDS
+        entry = _Verified(token, issuer, audience, key, dict(claims), valid_until)
+        self._entries[token.rpartition(".")[2]] = entry
+
+
+_verified = VerifiedTokens()
+
+
 def decode_access_token(
     token: str, *, keys: dict[str, SigningKey], issuer: str, audience: str
 ) -> dict[str, Any]:
     """Verify an access token and return its claims, or raise `InvalidToken`."""
+    cached = _verified.get(token, keys, issuer, audience)
+    if cached is not None:
+        return cached
     key = _checked_header(token, keys)
     options = {f"require_{claim}": True for claim in REQUIRED_CLAIMS} | {
         "verify_signature": True,
@@ -98,7 +157,7 @@ def decode_access_token(
         "verify_nbf": True,
         "verify_sub": True,
         "verify_jti": True,
-        "leeway": 30,
+        "leeway": LEEWAY_SECONDS,
     }
     try:
         claims = jwt.decode(
@@ -121,6 +180,7 @@ def decode_access_token(
     missing = [claim for claim in REQUIRED_CLAIMS if claim not in claims]
     if missing:
         raise InvalidToken(f"token lacks required claims: {', '.join(missing)}")
+    _verified.put(token, key, issuer, audience, claims)
     return dict(claims)
 
 

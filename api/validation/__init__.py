@@ -50,9 +50,12 @@ from .region import (
     region_table,
 )
 from .types import (
+    BirthDate,
     BirthWeightG,
     CertificateNo,
+    Day,
     EthnicityCode,
+    EventInstant,
     ExamGestationalWeeks,
     GestationalWeeks,
     IdNumber,
@@ -60,6 +63,7 @@ from .types import (
     Plurality,
     RegionCode,
     RegionPrefix,
+    Text,
 )
 
 __all__ = [
@@ -76,9 +80,12 @@ __all__ = [
     "NATIONAL_PREFIX",
     "PLURALITY_MAX",
     "PLURALITY_MIN",
+    "BirthDate",
     "BirthWeightG",
     "CertificateNo",
+    "Day",
     "EthnicityCode",
+    "EventInstant",
     "ExamGestationalWeeks",
     "GestationalWeeks",
     "IdNumber",
@@ -90,6 +97,7 @@ __all__ = [
     "RegionLevel",
     "RegionPrefix",
     "Sex",
+    "Text",
     "check_birth_order",
     "check_birth_weight_g",
     "check_exam_gestational_weeks",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, Strict
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Strict
 
 from .codes import (
     BIRTH_WEIGHT_G_MAX,
@@ -19,14 +20,24 @@ from .codes import (
     normalize_certificate_no,
     normalize_ethnicity,
 )
+from .dates import (
+    check_birth_date,
+    check_event_day,
+    parse_day,
+    parse_instant,
+)
 from .id_number import normalize_id_number
 from .names import NAME_MAX_LENGTH, normalize_person_name
 from .region import normalize_region_code, normalize_region_prefix
+from .text import check_no_control_characters
 
 __all__ = [
+    "BirthDate",
     "BirthWeightG",
     "CertificateNo",
+    "Day",
     "EthnicityCode",
+    "EventInstant",
     "ExamGestationalWeeks",
     "GestationalWeeks",
     "IdNumber",
@@ -34,6 +45,7 @@ __all__ = [
     "Plurality",
     "RegionCode",
     "RegionPrefix",
+    "Text",
 ]
 
 # Patterns go into the JSON schema only (json_schema_extra), not Field(pattern=...): a pattern
@@ -123,3 +135,30 @@ ExamGestationalWeeks = Annotated[
     int, Strict(), Field(ge=EXAM_GESTATIONAL_WEEKS_MIN, le=EXAM_GESTATIONAL_WEEKS_MAX)
 ]
 Plurality = Annotated[int, Strict(), Field(ge=PLURALITY_MIN, le=PLURALITY_MAX)]
+
+# Days and instants are read strictly (never from a number) and within a plausible range, so
+# that bodies, queries and cursors alike refuse what would overflow or mislead.
+Day = Annotated[
+    date,
+    BeforeValidator(parse_day),
+    AfterValidator(check_event_day),
+    Field(
+        description="A day, written YYYY-MM-DD (1900-01-01 to 2100-12-31).", examples=["2026-03-01"]
+    ),
+]
+BirthDate = Annotated[
+    date,
+    BeforeValidator(parse_day),
+    AfterValidator(check_birth_date),
+    Field(description="A date of birth, written YYYY-MM-DD; not in the future."),
+]
+EventInstant = Annotated[
+    AwareDatetime,
+    BeforeValidator(parse_instant),
+    Field(
+        description="RFC 3339 date-time with an offset, between the years 1900 and 2100.",
+        examples=["2026-03-01T08:30:00+08:00"],
+    ),
+]
+# Free text: any characters but control characters (tabs and line breaks are allowed).
+Text = Annotated[str, Strict(), AfterValidator(check_no_control_characters)]

@@ -26,7 +26,8 @@ from api.access.accounts import create_staff_user
 from api.access.policy import Role
 from api.app import create_app
 from api.config import Settings
-from api.crosscheck.runs import operator_access, run_now
+from api.crosscheck.runs import operator_access
+from api.crosscheck.worker import run_now
 from api.db import unit_of_work
 from api.demo.population import seed_demo
 from api.models import Person

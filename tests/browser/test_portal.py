@@ -70,7 +70,9 @@ def test_a_wrong_password_is_refused_in_chinese_and_the_right_one_shows_the_menu
 
     log_in(page)
     menu = page.get_by_role("navigation", name="主菜单")
-    expect(menu.get_by_role("link")).to_have_text(["人员查询", "比对工作清单", "统计看板"])
+    expect(menu.get_by_role("link")).to_have_text(
+        ["人员查询", "生育服务登记", "比对工作清单", "统计看板"]
+    )
     expect(menu.get_by_role("button", name="退出")).to_be_visible()
     expect(menu).to_contain_text(CLERK)
     assert script_errors(tab) == []
@@ -85,8 +87,9 @@ def test_a_locked_account_is_told_so(tab: Tab, portal: Portal, expect: Any) -> N
 
     log_in(tab.page, username=LOCKABLE)
 
+    # Locked, unknown and wrong are told alike (issue #9): the message names both.
     expect(tab.page.locator("#login-error")).to_have_text(
-        "账号因多次登录失败已被临时锁定，请稍后再试。"
+        "用户名或密码错误；多次输错后账号会被临时锁定，请稍后再试。"
     )
 
 
@@ -116,6 +119,9 @@ def test_person_look_up_is_masked_until_a_purpose_is_stated_and_lands_in_the_acc
     expect(shown).to_contain_text(mask_id_number(full))
     expect(shown).to_contain_text("部分隐藏")
     assert full not in page.content()
+    # The mask hides the birth date digits: the card must not show them beside it.
+    birth_date = f"{full[6:10]}-{full[10:12]}-{full[12:14]}"
+    assert birth_date not in page.content() and full[6:14] not in page.content()
     shot(page, "03-person-masked")
 
     page.get_by_label("用途", exact=True).select_option("citizen-request")
@@ -123,6 +129,7 @@ def test_person_look_up_is_masked_until_a_purpose_is_stated_and_lands_in_the_acc
     page.get_by_role("button", name="说明用途后查看完整证件号").click()
 
     expect(shown).to_contain_text(full)
+    expect(page.locator("#person-fields")).to_contain_text(birth_date)
     newest = page.locator("#access-log tbody tr").first
     expect(newest).to_contain_text("群众申请")
     expect(newest).to_contain_text("QZ-2026-0042")

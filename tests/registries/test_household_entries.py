@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from api.db import commit
-from api.errors import Conflict, Forbidden
+from api.errors import Conflict, NotFound
 from api.models import FeedEvent, HouseholdEntry, Person, RecordVersion
 from api.models.household_entry import HouseholdEntryIn
 from api.models.person import PersonIn
@@ -138,13 +138,15 @@ def test_death_entry_marks_the_person_deceased_on_the_registration_day(session: 
     assert (person.status, str(person.death_date)) == ("deceased", body["registered_on"])
 
 
-def test_death_entry_of_an_unknown_person_records_a_deceased_person(session: Session) -> None:
-    body = household_entry_body(entry_type="death")
+@pytest.mark.parametrize("entry_type", ["death", "move_out", "correction"])
+def test_an_entry_about_an_unknown_person_is_not_found(session: Session, entry_type: str) -> None:
+    body = household_entry_body(entry_type=entry_type)
 
-    record_entry(session, body)
+    with pytest.raises(NotFound) as refused:
+        record_entry(session, body)
 
-    person = person_of(session, body["person"]["id_number"])
-    assert (person.status, str(person.death_date)) == ("deceased", body["registered_on"])
+    assert refused.value.errors[0]["field"] == "person.id_number"
+    assert persons.person_by_id_number(session, body["person"]["id_number"]) is None
 
 
 def test_correction_entry_corrects_name_and_ethnicity(session: Session) -> None:
@@ -208,18 +210,22 @@ def test_correcting_an_entry_applies_it_to_the_person_again(session: Session) ->
     assert person.version == 3
 
 
-def test_correction_of_a_person_registered_elsewhere_is_refused(session: Session) -> None:
+@pytest.mark.parametrize("entry_type", ["death", "move_out", "correction"])
+def test_an_entry_about_a_person_registered_elsewhere_is_not_found(
+    session: Session, entry_type: str
+) -> None:
     person = existing_person(session)
     elsewhere = access_for("public_security", "420300")
-    body = entry_for(person, entry_type="correction", household_region="420302")
+    body = entry_for(person, entry_type=entry_type, household_region="420302")
     body["person"] = {**body["person"], "name": "王五"}
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         records.create_record(
             session, HOUSEHOLD_ENTRIES, body=HouseholdEntryIn.model_validate(body), access=elsewhere
         )
 
     assert person.name != "王五"
+    assert person.status == "active"
 
 
 def test_move_in_from_elsewhere_moves_a_person_registered_in_another_jurisdiction(

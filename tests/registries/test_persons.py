@@ -205,7 +205,8 @@ def test_lookup_finds_the_person_and_logs_the_access(session: Session) -> None:
     found = persons.lookup_person(session, id_number=person.id_number, access=MATERNAL_HEALTH)
     commit(session)
 
-    log = persons.access_log(session, person.id, access=PUBLIC_SECURITY, limit=10, cursor=None)
+    reader = access_for("health_commission")
+    log = persons.access_log(session, person.id, access=reader, limit=10, cursor=None)
     assert found is person
     assert [e.action for e in log.items] == ["lookup", "create"]
 
@@ -235,7 +236,7 @@ def test_access_log_pages_newest_first_by_cursor(session: Session) -> None:
     pages, cursor = [], None
     while True:
         page = persons.access_log(
-            session, person.id, access=PUBLIC_SECURITY, limit=2, cursor=cursor
+            session, person.id, access=access_for("health_commission"), limit=2, cursor=cursor
         )
         pages.append([e.action for e in page.items])
         if page.next_cursor is None:
@@ -245,12 +246,16 @@ def test_access_log_pages_newest_first_by_cursor(session: Session) -> None:
     assert pages == [["read", "read"], ["read", "read"], ["create"]]
 
 
-def test_auditors_read_the_access_log_of_any_person(session: Session) -> None:
+def test_auditors_read_the_access_logs_of_persons_in_their_jurisdiction(session: Session) -> None:
     person = create_person(session)
 
     log = persons.access_log(
-        session, person.id, access=access_for("auditor", "110000"), limit=10, cursor=None
+        session, person.id, access=access_for("auditor", "000000"), limit=10, cursor=None
     )
+    with pytest.raises(NotFound):
+        persons.access_log(
+            session, person.id, access=access_for("auditor", "110000"), limit=10, cursor=None
+        )
 
     assert log.items == []
 

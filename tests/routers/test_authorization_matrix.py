@@ -144,9 +144,8 @@ POLICY: dict[str, Rule] = {
     "POST /v1/persons/lookup": Rule(
         PERSONS_READ, R, "persons", lambda s: {"id_number": s.values["id_number"]}
     ),
-    "GET /v1/persons/{id}/access-log": Rule(
-        PERSONS_READ | AUDIT_READ, R, "persons", anywhere=AUDIT_READ
-    ),
+    # Auditors too read the access logs of their own jurisdiction only (national: all).
+    "GET /v1/persons/{id}/access-log": Rule(PERSONS_READ | AUDIT_READ, R, "persons"),
     **registry_rules(
         "household-entries", HOUSEHOLDS_READ, HOUSEHOLDS_WRITE, factories.household_entry_body
     ),

@@ -1,5 +1,6 @@
 """Operations endpoints (interface §4 "Operations"): liveness, readiness, metrics."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -49,10 +50,13 @@ def test_readyz_is_503_when_the_database_is_unreachable(
     assert "not reachable" in response.json()["detail"]
 
 
-def test_metrics_are_prometheus_text_counted_by_route_template(client: TestClient) -> None:
+def test_metrics_are_prometheus_text_counted_by_route_template(
+    client: TestClient, token_for: Callable[..., str]
+) -> None:
     client.get("/healthz")
     client.get("/no/such/path/420202199503040040")
-    response = client.get("/metrics")
+    admin = token_for("admin", region="000000")
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {admin}"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text

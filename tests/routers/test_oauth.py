@@ -193,7 +193,9 @@ def test_five_failed_logins_lock_the_account_even_against_the_right_password(
     username, password = make_user("clerk")
     for _ in range(5):
         assert password_grant(client, username, "wrong password").status_code == 400
-    assert_problem(password_grant(client, username, password), 423)
+    # Locked is answered like a wrong password: the answer never tells an account is locked.
+    body = assert_problem(password_grant(client, username, password), 400)
+    assert body["error"] == "invalid_grant"
     user = session.exec(select(StaffUser).where(StaffUser.username == username)).one()
     assert user.locked_until is not None
     remaining = user.locked_until - utcnow()
@@ -206,7 +208,7 @@ def test_locked_account_logs_in_again_once_the_lock_has_passed(
     username, password = make_user("clerk")
     for _ in range(5):
         password_grant(client, username, "wrong password")
-    assert password_grant(client, username, password).status_code == 423
+    assert password_grant(client, username, password).status_code == 400
     user = session.exec(select(StaffUser).where(StaffUser.username == username)).one()
     user.locked_until = utcnow() - timedelta(seconds=1)
     session.add(user)

@@ -326,17 +326,19 @@ def test_access_log_pages_with_a_cursor(client: TestClient, ps: dict[str, str]) 
     assert broken.status_code == 422
 
 
-def test_auditors_read_any_persons_access_log(
+def test_auditors_read_access_logs_inside_their_jurisdiction(
     client: TestClient, ps: dict[str, str], auth_headers: Headers
 ) -> None:
     person = create(client, ps)
+    url = f"/v1/persons/{person['id']}/access-log"
 
-    response = client.get(
-        f"/v1/persons/{person['id']}/access-log", headers=auth_headers("auditor", "110000")
-    )
+    national = client.get(url, headers=auth_headers("auditor", "000000"))
+    provincial = client.get(url, headers=auth_headers("auditor", "420000"))
+    elsewhere = client.get(url, headers=auth_headers("auditor", "110000"))
 
-    assert response.status_code == 200
-    assert response.json()["items"][0]["action"] == "create"
+    assert national.status_code == provincial.status_code == 200
+    assert national.json()["items"][-1]["action"] == "create"
+    assert elsewhere.status_code == 404
 
 
 def test_access_log_outside_the_jurisdiction_is_404(

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from api.db import unit_of_work
 from api.models import AuditEvent
-from tests.test_stats import add_birth, add_birth_entry, add_discrepancy, at
+from api.routers import stats as stats_routes
+from tests.stats.seed import add_application, add_birth, add_birth_entry, add_discrepancy, at
 
 Headers = Callable[..., dict[str, str]]
 STATISTICS = (
@@ -213,3 +214,23 @@ def test_as_of_in_the_future_is_422(client: TestClient, auth_headers: Headers) -
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "as_of"
+
+
+@pytest.mark.parametrize("name", STATISTICS)
+def test_each_answer_is_what_the_document_promises(
+    name: str, app: FastAPI, client: TestClient, auth_headers: Headers
+) -> None:
+    seed_births(app)
+    with unit_of_work(app.state.engine) as session:
+        add_discrepancy(session, "ATTRIBUTE_MISMATCH", due_by=DAY)
+        add_application(session, "online")
+    path = f"/v1/stats/{name}"
+    declared = app.openapi()["paths"][path]["get"]["responses"]["200"]["content"]
+    routes = stats_routes.router.routes
+    model = next(r.response_model for r in routes if r.path == f"/stats/{name}")  # type: ignore[attr-defined]
+
+    answer = client.get(path, headers=auth_headers("health_commission")).json()
+
+    assert set(declared) == {"application/json", "text/csv"}
+    assert answer["items"] and answer["total"]
+    model.model_validate(answer)  # rows and totals forbid members the document does not name

@@ -94,11 +94,31 @@ def test_fetal_sex_is_refused_at_any_depth(
     assert field in [e["field"] for e in response.json()["errors"]]
 
 
-def test_findings_text_is_free_text_and_not_searched_for_sex(
+def test_findings_text_is_free_text_with_line_breaks(
     client: TestClient, auth_headers: Headers
 ) -> None:
-    exam = create(client, auth_headers, findings_summary="未做胎儿性别鉴定；宫内单活胎。")
-    assert exam["findings_summary"] == "未做胎儿性别鉴定；宫内单活胎。"
+    exam = create(client, auth_headers, findings_summary="宫内单活胎；\n胎心规律。")
+    assert exam["findings_summary"] == "宫内单活胎；\n胎心规律。"
+
+
+@pytest.mark.parametrize(
+    "summary", ["胎儿性别：男", "男胎", "女胎", "胎儿为女性", "未做胎儿性别鉴定；宫内单活胎。"]
+)
+def test_findings_that_speak_of_fetal_sex_are_refused_like_the_key(
+    client: TestClient, auth_headers: Headers, summary: str
+) -> None:
+    response = client.post(
+        URL,
+        json=ultrasound_exam_body(findings_summary=summary),
+        headers=auth_headers("maternal_health"),
+    )
+    keyed = client.post(
+        URL, json=ultrasound_exam_body(fetal_sex="male"), headers=auth_headers("maternal_health")
+    )
+    assert response.status_code == keyed.status_code == 422, response.text
+    assert response.json()["detail"] == keyed.json()["detail"]
+    assert PROHIBITED in response.json()["detail"]
+    assert response.json()["errors"][0]["field"] == "findings_summary"
 
 
 def test_a_correction_recording_fetal_sex_is_refused_like_a_create(
@@ -139,7 +159,7 @@ def test_a_correction_is_versioned_and_kept_in_history(
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"gestational_weeks": OMIT}, "body"),
+        ({"gestational_weeks": OMIT}, "gestational_weeks"),
         ({"gestational_weeks": 3}, "gestational_weeks"),
         ({"gestational_weeks": 46}, "gestational_weeks"),
         ({"fetal_count": 0}, "fetal_count"),
@@ -149,8 +169,8 @@ def test_a_correction_is_versioned_and_kept_in_history(
         ({"exam_region": "999999"}, "exam_region"),
         ({"exam_no": "US 1"}, "exam_no"),
         ({"exam_datetime": "2026-03-01T08:30:00"}, "exam_datetime"),
-        ({"exam_datetime": instant(days_ago(-3))}, "body"),
-        ({"examinee": {"id_number": id_number(sex="male"), "name": "王伟"}}, "body"),
+        ({"exam_datetime": instant(days_ago(-3))}, "exam_datetime"),
+        ({"examinee": {"id_number": id_number(sex="male"), "name": "王伟"}}, "examinee.id_number"),
         ({"operator": {"name": "王伟"}}, "operator.license_no"),
         ({"comment": "x"}, "comment"),
     ],

@@ -9,12 +9,12 @@ they decide what "this child has no household entry" means.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
-if TYPE_CHECKING:
-    from api.crosscheck.linkage.engine import Run
+from api.crosscheck.linkage.placeholders import placeholder_sql
+from api.crosscheck.linkage.run import Run
 
 
 class _UnionFind:
@@ -42,20 +42,27 @@ class _UnionFind:
 
 
 def prepare_births(run: Run) -> None:
-    """Create `b` (all births, normalised), `alias` and `u0` (live units)."""
+    """Create `b` (all births, normalised), `alias` and `u0` (live units).
+
+    A placeholder child name (张丽之子, 男婴 ...) becomes no name at all; the mother's
+    name is kept in its comparable form, as it blocks duplicate records.
+    """
+    mname = run.fold_names("births_in", "mother_name")
+    placeholder = placeholder_sql("child_name", "mother_name")
     run.con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE b AS
         SELECT _i AS id, hash(id) AS h, norm_cert(certificate_no) AS cert,
-               norm_cert(replaces_certificate_no) AS repl, child_name AS nname,
+               norm_cert(replaces_certificate_no) AS repl,
+               CASE WHEN {placeholder} THEN NULL ELSE child_name END AS nname,
                child_sex AS sex, birth_datetime AS ts,
                CAST((birth_datetime + 28800000000) // 86400000000 AS INTEGER) AS day,
                birth_region AS region, norm_id(mother_id_number) AS mid,
                norm_id(father_id_number) AS fid,
-               mother_name AS mname, coalesce(birth_order, 1) AS birth_order,
+               {mname} AS mname, coalesce(birth_order, 1) AS birth_order,
                coalesce(status, 'registered') = 'registered' AND voided_at IS NULL AS live,
                coalesce(created_at, birth_datetime) AS created
-        FROM births_in
+        FROM births_in {run.fold_join("births_in", "mother_name")}
         """
     )
     nonrep, aliases = _chains(run)

@@ -279,7 +279,11 @@ def load(
 
 
 def crosscheck(
-    connection: Connection, *, as_of: date, region_prefix: str = "000000", threads: int | None = None
+    connection: Connection,
+    *,
+    as_of: date,
+    region_prefix: str = "000000",
+    threads: int | None = None,
 ) -> list[Finding]:
     """Load a region's records and return its findings (loader + engine in one call)."""
     from api.crosscheck.linkage.engine import link

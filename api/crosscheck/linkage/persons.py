@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import TYPE_CHECKING
-
-import duckdb
-
 from api.crosscheck.linkage.findings import DiscrepancyType, Finding
+from api.crosscheck.linkage.run import Run, iso_date
 from api.validation.id_number import has_valid_check_character
-
-if TYPE_CHECKING:
-    from api.crosscheck.linkage.engine import Run
-
-_EPOCH = date(1970, 1, 1)
 
 # Statuses that agree with the latest marriage record (GB/T 2261.2). Widowed (30) after
 # a marriage is fine: the spouse died, no new record is made at the marriage registry.
@@ -119,7 +110,6 @@ def marital_mismatches(run: Run) -> list[Finding]:
         persons, marriages, rows, strict=True
     ):
         expected = _AFTER_DIVORCE if record_type == "divorce" else _AFTER_MARRIAGE[:4]
-        reg_date = None if registered_on is None else _EPOCH + timedelta(days=registered_on)
         out.append(
             Finding(
                 DiscrepancyType.MARITAL_STATUS_MISMATCH,
@@ -130,21 +120,25 @@ def marital_mismatches(run: Run) -> list[Finding]:
                     "marital_status": status,
                     "expected": list(expected),
                     "latest_record_type": record_type,
-                    "latest_registered_on": reg_date.isoformat() if reg_date else None,
+                    "latest_registered_on": iso_date(registered_on),
                 },
             )
         )
     return out
 
 
-def prepare_persons(con: duckdb.DuckDBPyConnection) -> None:
-    """Create table `p`: live (not voided, not cancelled) persons with normalised keys."""
-    con.execute(
-        """
+def prepare_persons(run: Run) -> None:
+    """Create table `p`: live (not voided, not cancelled) persons with normalised keys.
+
+    Names are in their comparable form (張偉 = 张伟 = 张 伟), as they block duplicates.
+    """
+    name = run.fold_names("persons_in", "name")
+    run.con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE p AS
-        SELECT _i AS id, norm_id(id_number) AS nid, name, sex, birth_date,
+        SELECT _i AS id, norm_id(id_number) AS nid, {name} AS name, sex, birth_date,
                household_region AS region, marital_status AS ms
-        FROM persons_in
+        FROM persons_in {run.fold_join("persons_in", "name")}
         WHERE voided_at IS NULL AND coalesce(status, 'active') <> 'cancelled'
           AND id_number IS NOT NULL
         """

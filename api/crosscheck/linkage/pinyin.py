@@ -9,15 +9,17 @@ leading character(s) of a Han name are read through `SURNAME_READINGS` (single-c
 surnames with a special reading) or, for compound surnames (欧阳, 万俟, 尉迟 ...), through
 pypinyin's own phrase dictionary, which knows those readings.
 
-Readings are tone-less (Style.NORMAL): 梓/子, 涵/晗, 轩/萱, 怡/宜 all share a key.
+Readings are tone-less (Style.NORMAL): 梓/子, 涵/晗, 轩/萱, 怡/宜 all share a key. Names are
+read in their comparable form (`names.normalize_name`), so 張 reads as 张.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 
 from pypinyin import Style, lazy_pinyin
+
+from api.crosscheck.linkage.names import is_transliterated, normalize_name
 
 # Single-character surnames whose surname reading differs from pypinyin's default reading.
 SURNAME_READINGS: dict[str, str] = {
@@ -113,29 +115,12 @@ COMPOUND_SURNAMES: frozenset[str] = frozenset(
     }
 )
 
-# Separators of minority names (买买提·艾力) as typed on different keyboards.
-_DOTS = "·・･‧•∙⋅．.。"
-_DOT_TABLE = {ord(c): "·" for c in _DOTS}
-
-
-def normalize_name(name: str | None) -> str | None:
-    """Return the comparable form of a name: NFKC, no whitespace, one kind of middle dot.
-
-    NFKC folds full-width forms and CJK compatibility ideographs into the unified ones;
-    the dot variants of minority names are the same name typed on another keyboard.
-    """
-    if name is None:
-        return None
-    text = unicodedata.normalize("NFKC", name).translate(_DOT_TABLE)
-    text = "".join(text.split())
-    return text or None
-
 
 class CharReadings:
     """A per-character reading cache over pypinyin (one lookup per distinct character)."""
 
     def __init__(self) -> None:
-        self._chars: dict[str, str] = {"·": ""}
+        self._chars: dict[str, str] = {}
         self._compound: dict[str, str] = {}
 
     def char(self, ch: str) -> str:
@@ -165,11 +150,11 @@ class CharReadings:
         transliterations (阿依古丽·买买提) and have no Han surname.
         """
         text = normalize_name(name)
-        if text is None:
+        if text is None or name is None:
             return None
         parts: list[str] = []
         start = 0
-        if surname and "·" not in text:
+        if surname and not is_transliterated(name):
             reading, start = self._surname(text)
             parts.append(reading)
         char = self.char

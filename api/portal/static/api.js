@@ -46,8 +46,11 @@ export function signOutLocally() {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
+// A wrong password, an unknown user and a locked account get one answer (400), so that
+// the service never tells which it was; the message names both possibilities.
+const LOGIN_REFUSED = "用户名或密码错误；多次输错后账号会被临时锁定，请稍后再试。";
 const LOGIN_MESSAGES = {
-  423: "账号因多次登录失败已被临时锁定，请稍后再试。",
+  429: "登录尝试过于频繁，请稍后再试。",
 };
 
 // POST /oauth/token with the password grant; resolves to the user or rejects with ApiError.
@@ -61,7 +64,7 @@ export async function logIn(username, password) {
   }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    let message = LOGIN_MESSAGES[response.status] || "用户名或密码错误。";
+    let message = LOGIN_MESSAGES[response.status] || LOGIN_REFUSED;
     if (response.status >= 500) message = "服务器暂时无法登录，请稍后再试。";
     else if (/disabled/.test(data.error_description || "")) message = "该账号已停用，请联系管理员。";
     else if (response.status === 422) message = "请输入用户名和密码。";
@@ -80,7 +83,7 @@ export async function logOut() {
     await fetch("/oauth/revoke", {
       method: "POST",
       headers: { Authorization: `Bearer ${user.token}` },
-      body: new URLSearchParams({ jti: user.jti }),
+      body: new URLSearchParams({ token: user.token }), // RFC 7009: the token itself
     });
   } catch (error) {
     // The token expires on its own; nothing more to do offline.
@@ -97,6 +100,7 @@ const STATUS_MESSAGES = {
   413: "请求内容过大。",
   422: "输入内容有误，请检查后重试。",
   428: "请刷新后重试。",
+  429: "请求过于频繁，请稍后再试。",
 };
 
 export function messageFor(status, problem) {

@@ -1,15 +1,21 @@
 // The portal's shell: login, the menu by the user's scopes, and hash routes to each page.
 
 import { currentUser, logIn, logOut, whenSessionExpires } from "./api.js";
+import { showApplications } from "./applications.js";
+import { showAudit } from "./audit.js";
 import { showDashboard } from "./dashboard.js";
 import { label, ROLES } from "./labels.js";
 import { showPersons } from "./persons.js";
+import { showReview } from "./review.js";
 import { showWorklist } from "./worklist.js";
 
 const PAGES = {
   persons: { scope: "persons:read", show: showPersons },
+  applications: { scope: "applications:write", show: showApplications },
+  review: { scope: "applications:review", show: showReview },
   worklist: { scope: "crosscheck:read", show: showWorklist },
   dashboard: { scope: "stats:read", show: showDashboard },
+  audit: { scope: "audit:read", show: showAudit },
 };
 
 const $ = (id) => document.getElementById(id);

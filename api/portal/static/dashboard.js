@@ -154,6 +154,28 @@ function drawClosure(data) {
   fill("chart-closure", `办结率 ${percent(total.closure_rate)}，逾期未办 ${total.overdue} 个`, chart, table);
 }
 
+function drawOnlineShare(data) {
+  const total = data.total;
+  if (!total.applications) return empty("chart-online-share", "所选期间没有生育服务登记申请。");
+  const chart = barChart({
+    title: "生育服务登记网上办理率",
+    description: `各县区生育服务登记申请中网上办理的比例；合计 ${percent(total.online_share)}（目标 90%）。`,
+    categories: data.items.map((i) => i.region_name || i.region),
+    series: [
+      { name: "网上办理率", values: data.items.map((i) => (i.online_share ?? 0) * 100), className: "series-a" },
+    ],
+    format: (v) => `${Math.round(v)}%`,
+    maxValue: 100,
+    reference: { value: 90, label: "目标 90%" },
+  });
+  const table = dataTable(
+    "生育服务登记网上办理率",
+    ["县区", "申请数", "网上办理数", "网上办理率"],
+    [...data.items, total].map((i) => [i.region_name || i.region, i.applications, i.online, percent(i.online_share)]),
+  );
+  fill("chart-online-share", `合计 ${percent(total.online_share)}（${total.online} / ${total.applications}）`, chart, table);
+}
+
 async function load() {
   $("dashboard-error").textContent = "";
   const period = { from: $("stats-from").value, to: $("stats-to").value };
@@ -168,6 +190,7 @@ async function load() {
     ["sex-ratio", drawSexRatio, "chart-sex-ratio"],
     ["registration-completeness", drawCompleteness, "chart-completeness"],
     ["discrepancy-closure", drawClosure, "chart-closure"],
+    ["online-share", drawOnlineShare, "chart-online-share"],
   ];
   for (const [, , card] of draws) empty(card, "加载中…");
   const results = await Promise.allSettled(draws.map(([name]) => get(name)));

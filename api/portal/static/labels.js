@@ -44,7 +44,28 @@ export const ACTIONS = {
   open: "发现问题",
   reopen: "重新打开",
   close: "自动关闭",
+  issue: "发证",
+  correction: "退回补正",
+  resubmit: "补正后重新提交",
+  reject: "不予登记",
+  withdraw: "撤回",
+  reissue: "补发证明",
+  verify: "证明核验",
+  "certificate-pdf": "下载证明",
+  "certificate-jws": "下载电子证明",
 };
+
+export const APPLICATION_STATUSES = {
+  submitted: "已提交待审核",
+  needs_correction: "待补正",
+  issued: "已发证",
+  rejected: "不予登记",
+  withdrawn: "已撤回",
+};
+
+export const CHANNELS = { online: "网上办理", counter: "窗口办理" };
+
+export const CHECK_RESULTS = { pass: "通过", fail: "不一致", unavailable: "无记录" };
 
 export const OUTCOMES = { success: "成功", denied: "拒绝" };
 

@@ -26,12 +26,19 @@ function cell(row, text) {
   return td;
 }
 
+// The mask hides the birth date digits of the ID number, so a masked view never shows the
+// birth date either (the API withholds it too); it appears once a purpose is stated.
+function shownBirthDate(person, unmasked) {
+  if (!unmasked) return "（随证件号隐藏）";
+  return person.birth_date || "—";
+}
+
 function renderPerson(person, unmasked) {
   const fields = [
     ["姓名", person.name],
     ["公民身份号码", person.id_number, unmasked ? "（完整）" : "（部分隐藏）"],
     ["性别", label(SEXES, person.sex)],
-    ["出生日期", person.birth_date || "—"],
+    ["出生日期", shownBirthDate(person, unmasked)],
     ["民族代码", person.ethnicity || "—"],
     ["户籍地", person.household_region || "—"],
     ["户号", person.household_no || "—"],

@@ -1,9 +1,11 @@
 """Births (出生医学证明): the record kind and its rule that the mother be a known person."""
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from api.access.jurisdiction import jurisdiction_filter
 from api.access.principal import Access
 from api.models import Birth, Person
 from api.models.birth import BirthIn
@@ -43,12 +45,28 @@ def present(row: Row, access: Access) -> dict[str, Any]:
     return data
 
 
-def verify_mother(session: Session, birth: Birth, access: Access) -> None:
-    """Record whether the mother's ID number is among the persons."""
+def mothers_on_record(session: Session, id_numbers: Iterable[str], *, access: Access) -> set[str]:
+    """The ID numbers among `id_numbers` held by persons inside the caller's jurisdiction.
+
+    A person registered elsewhere counts as not found: `mother_verified` must not tell a
+    county whether an ID number exists in another province.
+    """
+    wanted = sorted(set(id_numbers))
+    if not wanted:
+        return set()
     found = session.exec(
-        select(Person.id).where(Person.id_number == birth.mother_id_number)
-    ).first()
-    birth.mother_verified = found is not None
+        select(Person.id_number).where(
+            col(Person.id_number).in_(wanted),
+            jurisdiction_filter(col(Person.jurisdiction_region), access.principal.region),
+        )
+    )
+    return set(found)
+
+
+def verify_mother(session: Session, birth: Birth, access: Access) -> None:
+    """Record whether the mother's ID number is among the persons the caller may see."""
+    known = mothers_on_record(session, [birth.mother_id_number], access=access)
+    birth.mother_verified = birth.mother_id_number in known
 
 
 BIRTHS: RecordKind[Birth] = RecordKind(

@@ -5,18 +5,23 @@ from typing import Any
 from sqlmodel import Session
 
 from api.access.principal import Access
-from api.errors import Conflict, FieldError, Forbidden
+from api.errors import Conflict, FieldError, NotFound
+from api.journal.append import PendingFeedEvent, pending
 from api.models import HouseholdEntry, Person
 from api.models.household_entry import EntryType, HouseholdEntryIn
 from api.models.person import PersonParticulars, PersonStatus
-from api.records.core import RecordKind, Row
+from api.records.core import RecordKind, Row, snapshot
 from api.records.registries import persons
-from api.records.registries.presenting import shown_id_number, without
+from api.records.registries.presenting import shown_birth_date, shown_id_number, without
 from api.validation import Sex
 
 _PERSON_FIELDS = tuple(PersonParticulars.model_fields)
 # Entries that only make sense for a living person; a deceased one takes death and correction.
 _LIVING_ONLY = (EntryType.BIRTH, EntryType.MOVE_IN, EntryType.MOVE_OUT)
+# Entries about a person registered here; anyone else's answer 404 (interface §3).
+_REGISTERED_ONLY = (EntryType.DEATH, EntryType.MOVE_OUT, EntryType.CORRECTION)
+# Announced to the county a person moved away from.
+MOVED_AWAY = "person.moved_away"
 
 
 def to_row(body: HouseholdEntryIn) -> Row:
@@ -38,6 +43,7 @@ def present(row: Row, access: Access) -> dict[str, Any]:
     data = without(row, *(f"person_{k}" for k in _PERSON_FIELDS))
     data["person"] = {k: row[f"person_{k}"] for k in _PERSON_FIELDS}
     data["person"]["id_number"] = shown_id_number(row["person_id_number"], access)
+    data["person"]["birth_date"] = shown_birth_date(row.get("person_birth_date"), access)
     data["mother_id_number"] = shown_id_number(row.get("mother_id_number"), access)
     data["father_id_number"] = shown_id_number(row.get("father_id_number"), access)
     return data
@@ -92,37 +98,65 @@ def apply_to_person(session: Session, entry: HouseholdEntry, *, access: Access) 
     """Create or update the entry's person in the entry's transaction, and link the two.
 
     birth, move_in: the person is registered in the entry's household (and active again);
-    move_out: emigrated (moved out of the register's coverage), unless a move-in elsewhere
-    was recorded first; death: deceased, with the registration day as death_date;
-    correction: name, sex, birth date and ethnicity, of a person inside the caller's
-    jurisdiction (else 403). A person not yet recorded is created from the entry. A void
-    person refuses every entry, a deceased one birth, move_in and move_out (409).
+    a person registered in another county moves here (迁入), and that county's feed hears
+    of it; move_out: emigrated (moved out of the register's coverage), unless a move-in
+    elsewhere was recorded first; death: deceased, with the registration day as
+    death_date; correction: name, sex, birth date and ethnicity. death, move_out and
+    correction concern only persons registered inside the caller's jurisdiction: any other
+    ID number, known elsewhere or not at all, answers 404 alike. A person not yet recorded
+    is created by birth and move_in. A void person refuses every entry, a deceased one
+    birth, move_in and move_out (409).
     """
     person = persons.person_by_id_number(session, entry.person_id_number, lock=True)
+    if entry.entry_type in _REGISTERED_ONLY and (
+        person is None or not access.principal.can_see(person.jurisdiction_region)
+    ):
+        raise NotFound(
+            "No person with this ID number is registered in your jurisdiction.",
+            errors=[FieldError("person.id_number", "no such person in your jurisdiction")],
+        )
     if person is None:
-        person = persons.create_person(session, _new_person(entry), access=access)
+        person = _create_or_find(session, entry, access)
     else:
-        _check_can_change(entry, person, access)
-        persons.update_person(session, person, _changes(entry, person), access=access)
+        _update(session, entry, person, access)
     entry.person_id = person.id
     return person
 
 
-def _check_can_change(entry: HouseholdEntry, person: Person, access: Access) -> None:
+def _create_or_find(session: Session, entry: HouseholdEntry, access: Access) -> Person:
+    try:
+        return persons.create_person(session, _new_person(entry), access=access)
+    except Conflict:
+        # A concurrent entry created the person first (two move-ins of one newcomer): this
+        # entry is no conflict, it updates the person like any later entry would.
+        person = persons.person_by_id_number(session, entry.person_id_number, lock=True)
+        if person is None:
+            raise
+    _update(session, entry, person, access)
+    return person
+
+
+def _update(session: Session, entry: HouseholdEntry, person: Person, access: Access) -> None:
+    _check_can_change(entry, person)
+    before = snapshot(person)
+    persons.update_person(session, person, _changes(entry, person), access=access)
+    origin = str(before.get("jurisdiction_region") or "")
+    if origin[:6] != person.jurisdiction_region[:6]:
+        # 迁出地: the county the person left hears of it on its feed, with only what it
+        # already knew (the person as it was registered there).
+        pending(session).feed.append(
+            PendingFeedEvent(
+                type=MOVED_AWAY, resource="persons", record_id=person.id, region=origin, data=before
+            )
+        )
+
+
+def _check_can_change(entry: HouseholdEntry, person: Person) -> None:
     field = [FieldError("person.id_number", "the person's record does not allow this entry")]
     if person.voided_at is not None:
         raise Conflict("The person record for this ID number is void.", errors=field)
     if person.status == PersonStatus.DECEASED and entry.entry_type in _LIVING_ONLY:
         raise Conflict("The person is recorded as deceased.", errors=field)
-    # Particulars are corrected where the household is kept, not by any office that files
-    # an entry; moves and deaths are recorded wherever they are registered.
-    if entry.entry_type == EntryType.CORRECTION and not access.principal.can_see(
-        person.jurisdiction_region
-    ):
-        raise Forbidden(
-            "The person is registered outside your jurisdiction.",
-            errors=[FieldError("person.id_number", "registered outside your jurisdiction")],
-        )
 
 
 def _after_write(session: Session, entry: HouseholdEntry, access: Access) -> None:

@@ -11,16 +11,17 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from api.access.jurisdiction import jurisdiction_filter
-from api.access.policy import Scope
+from api.access.policy import Purpose, Scope
 from api.access.principal import Access
 from api.errors import FieldError, Forbidden, InvalidInput, NotFound, validation_errors
-from api.journal.audit import person_access_log, record_access
+from api.journal.audit import AccessLogCut, person_access_log, record_access
 from api.models import AuditEvent, Birth, Person
 from api.models.person import PersonIn, PersonStatus
 from api.pagination import Page
 from api.records import core as records
+from api.records import history
 from api.records.core import RecordKind, Row, snapshot
-from api.records.registries.presenting import shown_id_number, without
+from api.records.registries.presenting import shown_birth_date, shown_id_number, without
 
 
 def jurisdiction_region(household_region: str | None, residence_region: str | None) -> str | None:
@@ -51,6 +52,7 @@ def present(row: Row, access: Access) -> dict[str, Any]:
     """A person as the caller may see it, without health data (see `shown`)."""
     data = without(row, "jurisdiction_region")
     data["id_number"] = shown_id_number(row["id_number"], access)
+    data["birth_date"] = shown_birth_date(row.get("birth_date"), access)
     data["separated"] = separated(row.get("household_region"), row.get("residence_region"))
     return data
 
@@ -170,19 +172,21 @@ def lookup_person(session: Session, *, id_number: str, access: Access) -> Person
 def access_log(
     session: Session, person_id: str, *, access: Access, limit: int, cursor: str | None
 ) -> Page[AuditEvent]:
-    """Who read or changed a person's data, newest first.
+    """Who read or changed a person's data, newest first, as far as the reader may know.
 
-    Auditors (`audit:read`) read any person's log; holders of `persons:read` read the logs
-    of persons inside their jurisdiction. Reading the log is itself recorded in it.
+    Holders of `persons:read` or `audit:read` read the logs of persons inside their
+    jurisdiction (national auditors: everyone's). Events about health data stay with those
+    who may read it (`access_log_cut`), and a county that a person moved into sees the log
+    from the move on. Reading the log is itself recorded in it.
     """
     scopes = access.principal.scopes
-    anywhere = Scope.AUDIT_READ in scopes
-    if not anywhere and Scope.PERSONS_READ not in scopes:
+    if Scope.AUDIT_READ not in scopes and Scope.PERSONS_READ not in scopes:
         raise Forbidden("The token lacks the scope persons:read or audit:read.")
     person = session.get(Person, person_id)
-    if person is None or not (anywhere or access.principal.can_see(person.jurisdiction_region)):
+    if person is None or not access.principal.can_see(person.jurisdiction_region):
         raise NotFound("No persons record with this id.")
-    page = person_access_log(session, person_id=person.id, limit=limit, cursor=cursor)
+    cut = access_log_cut(session, person, access=access)
+    page = person_access_log(session, person_id=person.id, limit=limit, cursor=cursor, cut=cut)
     record_access(
         session,
         access,
@@ -192,3 +196,30 @@ def access_log(
         person_ids=[person.id],
     )
     return page
+
+
+# Events that tell of a person's health: the records, and the purposes only maternal health
+# acts for (a maternal-care read of a woman's record says she is in care).
+_HEALTH_RESOURCES = ("births", "ultrasound-exams")
+_HEALTH_PURPOSES = (Purpose.MATERNAL_CARE.value, Purpose.BIRTH_REGISTRATION.value)
+
+
+def access_log_cut(session: Session, person: Person, *, access: Access) -> AccessLogCut:
+    """What of this person's access log the reader may not see (interface §3).
+
+    Ultrasound events go only to maternal health and auditors; birth and exam events, and
+    maternal health's work for its own purposes, not to departments without health data
+    (civil affairs, public security); nothing from before the person entered the reader's
+    jurisdiction.
+    """
+    principal = access.principal
+    resources: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()
+    if not principal.sees_health_data:
+        resources, purposes = _HEALTH_RESOURCES, _HEALTH_PURPOSES
+    elif not principal.sees_ultrasounds:
+        resources = ("ultrasound-exams",)
+    since = history.visible_since(
+        session, PERSONS.resource, person.id, region_column=PERSONS.region_column, access=access
+    )
+    return AccessLogCut(resources, purposes, since)

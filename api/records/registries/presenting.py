@@ -13,6 +13,11 @@ def shown_id_number(value: str | None, access: Access) -> str | None:
     return mask_id_number(value)
 
 
+def shown_birth_date(value: Any, access: Access) -> Any:
+    """The birth date, withheld wherever the ID number is masked: the mask hides exactly it."""
+    return value if access.unmasked else None
+
+
 def person_ref(id_number: str | None, name: str | None, access: Access) -> dict[str, Any] | None:
     """A nested `{id_number, name}` as shown to the caller, or None when absent."""
     if id_number is None:

@@ -1,0 +1,167 @@
+"""One engine run: a fresh in-process DuckDB holding the four inputs, and its helpers.
+
+Every step of the engine (births.py, pairs.py, report.py, persons.py) works on the temp
+tables of one `Run`. Rows are identified by their position in the input (int32 `_i`), not
+by their 36-character UUID, which makes every join and window cheaper; `uuids()` turns
+positions back into ids for the findings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from api.crosscheck.linkage.inputs import Rows, to_engine_table
+from api.crosscheck.linkage.names import fold_pattern, normalize_name
+from api.crosscheck.linkage.pinyin import pinyin_key
+from api.validation.id_number import check_character_sql
+
+EPOCH = date(1970, 1, 1)
+
+# GB 11643 check character (ISO 7064 MOD 11-2), for telling a typo from another person.
+_ID_VALID = f"""
+CREATE OR REPLACE TEMP MACRO id_valid(x) AS (length(x) = 18
+    AND regexp_full_match(x, '[0-9]{{17}}[0-9X]')
+    AND x[18] = {check_character_sql("x")});
+"""
+
+# Identifiers stay cheap on the common case: translate() (full-width forms from old
+# imports) only runs on strings with non-ASCII bytes.
+_FULL_WIDTH = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺｘ　"
+_HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZx "
+_MACROS = rf"""
+CREATE OR REPLACE TEMP MACRO half_width(x) AS
+    CASE WHEN strlen(x) = length(x) THEN x ELSE translate(x, '{_FULL_WIDTH}', '{_HALF_WIDTH}') END;
+CREATE OR REPLACE TEMP MACRO norm_id(x) AS nullif(upper(trim(half_width(x))), '');
+CREATE OR REPLACE TEMP MACRO norm_cert(x) AS nullif(upper(trim(half_width(x))), '');
+CREATE OR REPLACE TEMP MACRO one_edit(a, b) AS
+    (a <> b AND length(a) = length(b) AND damerau_levenshtein(a, b) = 1);
+CREATE OR REPLACE TEMP MACRO id_close(a, b) AS
+    (a <> b AND length(a) = length(b) AND damerau_levenshtein(left(a, 17), left(b, 17)) <= 1);
+"""
+
+
+def day_number(value: date) -> int:
+    """Return days since 1970-01-01 (the engine's integer date)."""
+    return (value - EPOCH).days
+
+
+def iso_date(day: int | None) -> str | None:
+    """Return the ISO date of an engine day number (None stays None)."""
+    return None if day is None else (EPOCH + timedelta(days=day)).isoformat()
+
+
+class Run:
+    """One engine run over one DuckDB connection (tables are temp tables of `con`)."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, as_of: date, ids: dict[str, pa.ChunkedArray]
+    ) -> None:
+        self.con = con
+        self.as_of_day = day_number(as_of)
+        self._ids = ids
+
+    def uuids(self, kind: str, positions: list[int]) -> list[str]:
+        """Return the `id` values of rows of input `kind` at the given positions."""
+        if not positions:
+            return []
+        return self._ids[kind].take(pa.array(positions, pa.int32())).to_pylist()
+
+    def column_values(self, table: str, column: str, positions: list[int]) -> dict[int, Any]:
+        """Return {position: value} of one input column at the given row positions."""
+        if not positions:
+            return {}
+        self.register("_pos", {"i": pa.array(sorted(set(positions)), pa.int32())})
+        rows = self.con.execute(
+            f"SELECT _i, {column} FROM {table} WHERE _i IN (SELECT i FROM _pos)"
+        ).fetchall()
+        return dict(rows)
+
+    def register(self, name: str, columns: dict[str, pa.Array]) -> None:
+        """Register a small Python-built table under `name`."""
+        self.con.register(name, pa.table(columns))
+
+    def ensure_pinyin(self, names_sql: str) -> None:
+        """Add rows to `pk(nname, pnorm, key)` for the names `names_sql` yields that it lacks.
+
+        `pnorm` is the comparable form (`names.normalize_name`), `key` the pinyin key.
+        """
+        names = [
+            r[0]
+            for r in self.con.execute(
+                f"SELECT DISTINCT n FROM ({names_sql}) t(n) "
+                "WHERE n IS NOT NULL AND n NOT IN (SELECT nname FROM pk)"
+            ).fetchall()
+        ]
+        if not names:
+            return
+        self.register(
+            "_pk_new",
+            {
+                "nname": pa.array(names, pa.string()),
+                "pnorm": pa.array([normalize_name(n) for n in names], pa.string()),
+                "key": pa.array([pinyin_key(n) for n in names], pa.string()),
+            },
+        )
+        self.con.execute("INSERT INTO pk SELECT * FROM _pk_new")
+        self.con.unregister("_pk_new")
+
+    def fold_names(self, table: str, column: str) -> str:
+        """Prepare the comparable form of `table.column`; return SQL for it (join `pk`).
+
+        Only names the fold would change go through Python (see `names.fold_pattern`);
+        the returned expression needs `LEFT JOIN pk AS f_<column> ON f_<column>.nname = ...`,
+        which `fold_join` writes.
+        """
+        pattern = fold_pattern().replace("'", "''")
+        self.ensure_pinyin(
+            f"SELECT DISTINCT {column} FROM {table} WHERE regexp_matches({column}, '{pattern}')"
+        )
+        alias = f"f_{column}"
+        return f"CASE WHEN {alias}.nname IS NULL THEN {column} ELSE {alias}.pnorm END"
+
+    @staticmethod
+    def fold_join(table: str, column: str) -> str:
+        """Return the join that `fold_names` expressions over `table.column` need."""
+        return f"LEFT JOIN pk AS f_{column} ON f_{column}.nname = {table}.{column}"
+
+
+_POSITIONS: list[pa.Array] = []
+
+
+def _positions(n: int) -> pa.Array:
+    """Return int32 0..n-1 (cached: building it from a Python range is not free)."""
+    if not _POSITIONS or len(_POSITIONS[0]) < n:
+        _POSITIONS[:] = [pa.array(range(max(n, 1024)), pa.int32())]
+    return _POSITIONS[0].slice(0, n)
+
+
+def open_run(
+    births: Rows,
+    entries: Rows,
+    persons: Rows,
+    marriages: Rows,
+    *,
+    as_of: date,
+    threads: int | None = None,
+) -> Run:
+    """Return a Run over a fresh DuckDB holding the four inputs (the caller closes `run.con`)."""
+    config: dict[str, Any] = {"threads": threads} if threads else {}
+    con = duckdb.connect(":memory:", config=config)
+    ids: dict[str, pa.ChunkedArray] = {}
+    for kind, name, table, rows in (
+        ("b", "births_in", "birth", births),
+        ("e", "entries_in", "household_entry", entries),
+        ("p", "persons_in", "person", persons),
+        ("m", "marriages_in", "marriage", marriages),
+    ):
+        tbl = to_engine_table(table, rows)
+        tbl = tbl.append_column("_i", _positions(tbl.num_rows))
+        ids[kind] = tbl.column("id")
+        con.register(name, tbl)
+    con.execute(_MACROS + _ID_VALID)
+    con.execute("CREATE TEMP TABLE pk (nname VARCHAR, pnorm VARCHAR, key VARCHAR)")
+    return Run(con, as_of, ids)

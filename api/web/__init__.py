@@ -1,0 +1,1 @@
+"""HTTP plumbing around the routers: response headers, authentication first, rate limits."""

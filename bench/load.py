@@ -1,0 +1,125 @@
+"""Load generation for the HTTP benchmarks: wrk with `bench/wrk.lua`, Python as a fallback.
+
+One `profile` drives a running server through the same phases whatever the tool:
+  - a 3 s warm-up;
+  - saturation: 2 threads, 16 connections, closed loop (the issue's anchor set-up);
+  - paced: 80% of that saturation rate on a fixed schedule, latency from each request's
+    scheduled start (open loop bounded by 16 connections);
+  - spike: 5x the paced rate over 5x the connections, for 5 s;
+  - crowd: 200 connections, closed loop, for 5 s.
+Errors are answers >= 400, socket errors, requests over the 10 s timeout, and (outside the
+saturation runs, which share connections between threads) requests still unanswered after
+2 s when a run ends.
+"""
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import pyload
+from bench.pyload import Run
+
+WRK = shutil.which("wrk")
+SCRIPT = Path(__file__).with_name("wrk.lua")
+CONNECTIONS = 16
+SPIKE_FACTOR = 5
+SPIKE_SECONDS = 5.0
+CROWD = 200
+CROWD_SECONDS = 5.0
+TIMEOUT_SECONDS = 10
+
+# A file of request targets with at least `n` lines: record ids (GET) or JSON bodies (POST).
+Targets = Callable[[int], Path]
+
+
+@dataclass
+class Profile:
+    """The figures of one server under one workload."""
+
+    saturated: Run
+    paced: Run
+    spike: Run
+    crowd: Run
+    tool: str
+
+
+def run_wrk(
+    url: str,
+    mode: str,
+    file: Path,
+    *,
+    token: str,
+    seconds: float,
+    connections: int,
+    rate: float = 0.0,
+    threads: int | None = None,
+) -> Run:
+    """One wrk run; unless `threads` is given, one thread per connection (answers pair)."""
+    assert WRK is not None
+    threads = threads or connections
+    per_thread = rate / threads if rate else 0.0
+    track = "1" if threads == connections else "0"
+    command = [
+        WRK, "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
+        "--timeout", f"{TIMEOUT_SECONDS}s", "-s", str(SCRIPT), url,
+        "--", mode, str(file), f"{per_thread:.4f}", token, str(threads), track,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("WRK-RESULT "))
+    data = json.loads(line.removeprefix("WRK-RESULT "))
+    errors = data["status_errors"] + data["socket_errors"] + data["timeouts"] + data["stalled"]
+    return Run(
+        requests=data["requests"],
+        seconds=data["seconds"],
+        errors=errors,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+    )
+
+
+def profile(url: str, mode: str, targets: Targets, *, token: str, seconds: float) -> Profile:
+    """Warm up, saturate, pace at 80%, spike at 5x, crowd with 200 connections."""
+    if WRK is None:
+        return _python_profile(url, mode, targets, token=token, seconds=seconds)
+
+    def run(
+        phase_seconds: float, connections: int, rate: float = 0.0, threads: int | None = None
+    ) -> Run:
+        # A generous bound on what the phase can send: 20,000 req/s.
+        file = targets(int(20_000 * phase_seconds) if mode == "post" else 0)
+        return run_wrk(
+            url,
+            mode,
+            file,
+            token=token,
+            seconds=phase_seconds,
+            connections=connections,
+            rate=rate,
+            threads=threads,
+        )
+
+    run(3.0, CONNECTIONS, threads=2)
+    saturated = run(seconds, CONNECTIONS, threads=2)
+    paced = run(seconds, CONNECTIONS, 0.8 * saturated.rate)
+    spike = run(SPIKE_SECONDS, SPIKE_FACTOR * CONNECTIONS, SPIKE_FACTOR * 0.8 * saturated.rate)
+    crowd = run(CROWD_SECONDS, CROWD)
+    return Profile(saturated, paced, spike, crowd, "wrk")
+
+
+def _python_profile(
+    url: str, mode: str, targets: Targets, *, token: str, seconds: float
+) -> Profile:
+    """The same phases with the asyncio client (used only when wrk is not installed)."""
+    lines = targets(int(5_000 * seconds)).read_text(encoding="utf-8").splitlines()
+    method = "POST" if mode == "post" else "GET"
+    load = pyload.Load(url, method, lines, token)
+    load.closed(CONNECTIONS, 3.0)
+    saturated = load.closed(CONNECTIONS, seconds)
+    rate = 0.8 * saturated.rate
+    paced = load.paced(CONNECTIONS, rate, seconds)
+    spike = load.paced(SPIKE_FACTOR * CONNECTIONS, SPIKE_FACTOR * rate, SPIKE_SECONDS)
+    crowd = load.closed(CROWD, CROWD_SECONDS)
+    return Profile(saturated, paced, spike, crowd, "python (httpx; wrk not installed)")

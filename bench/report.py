@@ -1,0 +1,59 @@
+"""Printing a server's figures beside its anchor's, each with their ratio."""
+
+from bench.load import Profile
+from bench.pyload import Run
+
+READ_RATIO_TARGET = 0.5
+P99_TARGET_MS = 50.0
+
+
+def _latency(run: Run) -> str:
+    return f"{run.p50_ms:7.1f} / {run.p99_ms:7.1f} ms"
+
+
+def _row(label: str, ours: str, anchor: str, ratio: str) -> None:
+    print(f"  {label:<30}{ours:>24}{anchor:>24}   {ratio}")
+
+
+def print_comparison(label: str, ours: Profile, anchor_label: str, anchor: Profile) -> None:
+    """A table of both profiles: throughput, p50/p99 per phase, errors, ratios."""
+    print(f"  load generator: {ours.tool}")
+    _row("", label[:23], anchor_label[:23], "ratio")
+    s, a = ours.saturated, anchor.saturated
+    ratio = s.rate / a.rate if a.rate else 0.0
+    verdict = "met" if ratio >= READ_RATIO_TARGET else "MISSED"
+    _row(
+        "saturation (16 conns) req/s",
+        f"{s.rate:,.0f}",
+        f"{a.rate:,.0f}",
+        f"{ratio:.2f}  (target >= {READ_RATIO_TARGET}: {verdict})",
+    )
+    _row("  p50 / p99", _latency(s), _latency(a), f"p99 {_ratio(s.p99_ms, a.p99_ms)}")
+    p, q = ours.paced, anchor.paced
+    verdict = "met" if p.p99_ms <= P99_TARGET_MS else "MISSED"
+    _row("80% of own saturation, req/s", f"{p.rate:,.0f}", f"{q.rate:,.0f}", "")
+    _row(
+        "  p50 / p99 from schedule",
+        _latency(p),
+        _latency(q),
+        f"p99 {_ratio(p.p99_ms, q.p99_ms)}  (ours <= {P99_TARGET_MS:g} ms: {verdict})",
+    )
+    for name, mine, theirs in (
+        ("5x spike (80 conns): errors", ours.spike, anchor.spike),
+        ("200 connections: errors", ours.crowd, anchor.crowd),
+    ):
+        verdict = "met" if mine.errors == 0 else "MISSED"
+        _row(
+            name,
+            f"{mine.errors} of {mine.requests:,}",
+            f"{theirs.errors} of {theirs.requests:,}",
+            f"(target 0: {verdict})",
+        )
+        _row("  p99", f"{mine.p99_ms:,.1f} ms", f"{theirs.p99_ms:,.1f} ms", "")
+    for name, run in (("saturation", s), ("80%", p)):
+        if run.errors:
+            print(f"  note: {run.errors} errors during the {name} run of {label}")
+
+
+def _ratio(ours: float, anchor: float) -> str:
+    return f"{ours / anchor:.2f}x" if anchor else "-"
