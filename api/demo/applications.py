@@ -142,7 +142,7 @@ def load_applications(
     rng = random.Random(seed)
     clerk = _demo_access("demo-clerk", review=False)
     reviewer = _demo_access("demo-reviewer", review=True)
-    bodies = []
+    bodies: list[ApplicationIn] = []
     for wife, husband, marriage in _couples(session, 4 * len(PLAN)):
         try:  # the demo registers carry typos on purpose; an application must be valid
             bodies.append(_body(wife, husband, marriage, len(bodies), rng, today))

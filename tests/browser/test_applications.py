@@ -77,10 +77,14 @@ def _new_context_page(tab: Tab) -> Any:
     return page
 
 
+def _applicant(page: Any) -> Any:
+    return page.locator("#application-form").get_by_role("group", name="申请人")
+
+
 def _fill_application(page: Any, name: str, id_number: str) -> None:
-    page.get_by_label("姓名").first.fill(name)
-    page.get_by_label("公民身份号码").first.fill(id_number)
-    page.get_by_label("联系电话").fill("13800138000")
+    _applicant(page).get_by_label("姓名").fill(name)
+    _applicant(page).get_by_label("公民身份号码").fill(id_number)
+    _applicant(page).get_by_label("联系电话").fill("13800138000")
     page.get_by_label("本次登记子女孩次").fill("3")
 
 
@@ -89,7 +93,9 @@ def test_a_clerk_submits_sees_checks_and_a_reviewer_issues_a_verifiable_certific
 ) -> None:
     page = tab.page
     page.set_viewport_size({"width": 1366, "height": 768})
-    person: Person = _read(portal, select(Person).where(Person.id_number == portal.person_id_number))
+    person: Person = _read(
+        portal, select(Person).where(Person.id_number == portal.person_id_number)
+    )
     log_in(page, CLERK)
     page.get_by_role("link", name="生育服务登记").click()
     expect(page.get_by_role("heading", name="生育服务登记", exact=True)).to_be_visible()
@@ -110,16 +116,16 @@ def test_a_clerk_submits_sees_checks_and_a_reviewer_issues_a_verifiable_certific
     assert _application_count(portal) == before
 
     # Corrected: submitted, and the checks against shared data are shown at once.
-    page.get_by_label("公民身份号码").first.fill(good)
+    _applicant(page).get_by_label("公民身份号码").fill(good)
     page.get_by_role("button", name="提交申请").click()
     detail = page.locator("#application-detail")
     expect(detail).to_be_visible()
     expect(detail).to_have_attribute("data-status", "submitted")
     checks = page.locator("#application-checks tbody tr")
     expect(checks).to_have_count(6)
-    expect(page.locator('#application-checks tr[data-check="applicant_on_record"]')).to_have_attribute(
-        "data-result", "pass"
-    )
+    expect(
+        page.locator('#application-checks tr[data-check="applicant_on_record"]')
+    ).to_have_attribute("data-result", "pass")
     expect(detail).to_contain_text("第3孩")
     expect(page.locator("#my-applications tbody tr").first).to_contain_text(person.name)
     shot(page, "21-application-submitted")
@@ -152,12 +158,18 @@ def test_a_clerk_submits_sees_checks_and_a_reviewer_issues_a_verifiable_certific
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout
     printed = re.search(r"核验网址：(\S+)", text.decode()).group(1)  # type: ignore[union-attr]
     if shutil.which("zbarimg"):
-        subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)
-        decoded = subprocess.run(
-            ["zbarimg", "-q", "--raw", str(next(tmp_path.glob("page*.png")))],
-            capture_output=True,
-            check=True,
-        ).stdout.decode().strip()
+        subprocess.run(
+            ["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True
+        )
+        decoded = (
+            subprocess.run(
+                ["zbarimg", "-q", "--raw", str(next(tmp_path.glob("page*.png")))],
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .strip()
+        )
         assert decoded == printed
     base = portal.settings.public_base_url
     assert printed.startswith(base + "/portal/verify.html?")
@@ -166,7 +178,9 @@ def test_a_clerk_submits_sees_checks_and_a_reviewer_issues_a_verifiable_certific
     result = verify.locator("#verify-result")
     expect(result).to_have_attribute("data-valid", "true")
     expect(verify.locator("#verify-verdict")).to_contain_text("有效")
-    expect(verify.locator("#verify-holder")).to_have_text(person.name[0] + "*" * (len(person.name) - 1))
+    expect(verify.locator("#verify-holder")).to_have_text(
+        person.name[0] + "*" * (len(person.name) - 1)
+    )
     shot(verify, "23-certificate-verified")
     assert script_errors(tab) == []
 

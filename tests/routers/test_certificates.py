@@ -160,7 +160,7 @@ def test_the_jws_verifies_with_the_jwks_alone_and_a_tampered_one_does_not(
     assert claims["child_order"] == 3
     assert claims["type"] == "birth-service-registration"
     assert claims["holder"]["id_number_masked"].count("*") == 8
-    head, payload, signature = token.text.split(".")
+    head, _payload, signature = token.text.split(".")
     forged = dict(claims, child_order=1)
     forged_payload = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
     with pytest.raises(Exception):  # noqa: B017 - jose raises JWSError/JWSSignatureError

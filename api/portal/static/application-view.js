@@ -24,13 +24,20 @@ export function el(tag, attributes = {}, text) {
   return node;
 }
 
-// Markup written as a template (no user data in it), parsed once into the page.
-export function section(html) {
-  const template = document.createElement("template");
-  template.innerHTML = html.trim();
-  const node = template.content.firstElementChild;
-  document.getElementById("main").appendChild(node);
-  return node;
+// A page written as a template (no user data in it), put into <main> when first shown, so
+// that pages never opened add no inputs to the document; shown and focused like the rest.
+export function showSection(html, created) {
+  let node = document.getElementById(created);
+  const fresh = !node;
+  if (fresh) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    node = template.content.firstElementChild;
+    document.getElementById("main").appendChild(node);
+  }
+  node.hidden = false;
+  node.querySelector("h1").focus();
+  return { node, fresh };
 }
 
 export function statusBadge(status) {

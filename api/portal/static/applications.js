@@ -13,12 +13,12 @@ import {
   renderChecks,
   renderFacts,
   renderHistory,
-  section,
   showFieldErrors,
+  showSection,
 } from "./application-view.js";
 import { APPLICATION_STATUSES } from "./labels.js";
 
-const page = section(`
+const HTML = `
 <section id="page-applications" class="page" aria-labelledby="applications-title" hidden>
   <h1 id="applications-title" tabindex="-1">生育服务登记</h1>
   <p class="hint">依托部门共享数据核验身份、婚姻和户籍信息，群众无需提交相关证明材料（承诺制）。登记不以子女数量为前提。</p>
@@ -93,7 +93,7 @@ const page = section(`
   <section class="card" aria-labelledby="my-applications-title">
     <h2 id="my-applications-title">我的申请</h2>
     <form method="post" id="my-applications-filter" class="inline-form" novalidate>
-      <div class="field"><label for="my-status">状态</label>
+      <div class="field"><label for="my-status">申请状态</label>
         <select id="my-status"><option value="">全部状态</option></select></div>
       <button type="submit" class="secondary">筛选</button>
     </form>
@@ -104,11 +104,11 @@ const page = section(`
       <tbody></tbody></table></div>
     <button type="button" id="my-applications-more" class="secondary" hidden>加载更多</button>
   </section>
-</section>`);
+</section>`;
 
 const $ = (id) => document.getElementById(id);
-const form = $("application-form");
-let bound = false;
+let page = null;
+let form = null;
 let editing = null; // the application being corrected
 let nextCursor = null;
 let lastUser = null;
@@ -337,8 +337,10 @@ async function loadMine({ more = false } = {}) {
 
 export function showApplications(user) {
   lastUser = user;
-  if (!bound) {
-    bound = true;
+  const shown = showSection(HTML, "page-applications");
+  page = shown.node;
+  if (shown.fresh) {
+    form = $("application-form");
     for (const [code, name] of Object.entries(APPLICATION_STATUSES)) $("my-status").appendChild(new Option(name, code));
     form.addEventListener("submit", submit);
     $("application-cancel").addEventListener("click", () => resetForm(user));

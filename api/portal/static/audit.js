@@ -2,10 +2,10 @@
 // (GET /v1/audit-events, newest first).
 
 import { api } from "./api.js";
-import { el, failureText, section } from "./application-view.js";
+import { el, failureText, showSection } from "./application-view.js";
 import { ACTIONS, DEPARTMENTS, label, OUTCOMES, PURPOSES, shownInstant } from "./labels.js";
 
-const page = section(`
+const HTML = `
 <section id="page-audit" class="page" aria-labelledby="audit-title" hidden>
   <h1 id="audit-title" tabindex="-1">审计日志</h1>
   <p class="hint">谁在何时、出于何种用途读取或更改了哪些个人数据。日志只增不改，按哈希链防篡改；查询本身也会被记录。</p>
@@ -40,7 +40,7 @@ const page = section(`
       <tbody></tbody></table></div>
     <button type="button" id="audit-more" class="secondary" hidden>加载更多</button>
   </section>
-</section>`);
+</section>`;
 
 const RESOURCES = {
   persons: "人员",
@@ -56,7 +56,7 @@ const RESOURCES = {
 const ACTOR_TYPES = { client: "系统", user: "工作人员", system: "平台", operator: "运维", cli: "命令行", public: "公众" };
 
 const $ = (id) => document.getElementById(id);
-let bound = false;
+let page = null;
 let nextCursor = null;
 
 // datetime-local is Beijing time on this portal; the API wants RFC 3339 with an offset.
@@ -122,8 +122,9 @@ function fill(select, table) {
 }
 
 export function showAudit() {
-  if (!bound) {
-    bound = true;
+  const shown = showSection(HTML, "page-audit");
+  page = shown.node;
+  if (shown.fresh) {
     fill($("audit-department"), DEPARTMENTS);
     fill($("audit-purpose"), PURPOSES);
     fill($("audit-resource"), RESOURCES);

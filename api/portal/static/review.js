@@ -11,15 +11,15 @@ import {
   renderChecks,
   renderFacts,
   renderHistory,
-  section,
+  showSection,
 } from "./application-view.js";
 import { APPLICATION_STATUSES, CHANNELS } from "./labels.js";
 
-const page = section(`
+const HTML = `
 <section id="page-review" class="page" aria-labelledby="review-title" hidden>
   <h1 id="review-title" tabindex="-1">审核发证</h1>
   <form method="post" id="review-filter" class="card inline-form" novalidate>
-    <div class="field"><label for="review-status">状态</label>
+    <div class="field"><label for="review-status">申请状态</label>
       <select id="review-status"></select></div>
     <div class="field"><label for="review-channel">办理渠道</label>
       <select id="review-channel"><option value="">全部渠道</option></select></div>
@@ -67,10 +67,10 @@ const page = section(`
       </form>
     </section>
   </div>
-</section>`);
+</section>`;
 
 const $ = (id) => document.getElementById(id);
-let bound = false;
+let page = null;
 let nextCursor = null;
 let current = null;
 let decision = null; // "request-correction" | "reject" | "reissue"
@@ -219,8 +219,9 @@ async function load({ more = false } = {}) {
 }
 
 export function showReview() {
-  if (!bound) {
-    bound = true;
+  const shown = showSection(HTML, "page-review");
+  page = shown.node;
+  if (shown.fresh) {
     const status = $("review-status");
     status.appendChild(new Option("全部状态", ""));
     for (const [code, name] of Object.entries(APPLICATION_STATUSES)) status.appendChild(new Option(name, code));
