@@ -51,12 +51,15 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A reader begins nothing: each statement is its own snapshot, and query_only makes
-        # SQLite refuse a write that slipped into a read.
-        if connection.get_execution_options().get(READ_ONLY):
-            connection.exec_driver_sql("PRAGMA query_only=1")
-            return
-        connection.exec_driver_sql("PRAGMA query_only=0")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # SQLite refuse a write that slipped into a read. The pragma goes straight to the
+        # driver, and only when it changes: through SQLAlchemy it cost more than the read.
+        reads = bool(connection.get_execution_options().get(READ_ONLY))
+        pooled = connection.connection
+        if pooled.info.get(READ_ONLY) != reads:
+            pooled.dbapi_connection.execute(f"PRAGMA query_only={int(reads)}")
+            pooled.info[READ_ONLY] = reads
+        if not reads:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def build_engine(url: str, *, pool_size: int = 10) -> Engine:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, update
+from sqlalchemy import Connection, bindparam, func, insert, update
 from sqlmodel import Session, select
 
 from api.models import AuditEvent, AuditSubject, FeedEvent, JournalHead
@@ -141,6 +141,24 @@ _HEADS = JournalHead.__table__  # type: ignore[attr-defined]
 _EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
 _SUBJECTS = AuditSubject.__table__  # type: ignore[attr-defined]
 _AUDIT_HEADS = [audit_head_name(chain) for chain in range(AUDIT_CHAINS)]
+# Built once: constructing a statement costs more than running it on the hot path.
+_HEAD_COLUMNS = (_HEADS.c.name, _HEADS.c.last_seq, _HEADS.c.last_hash)
+_ANY_FREE_HEAD = (
+    select(*_HEAD_COLUMNS)
+    .where(_HEADS.c.name.in_(_AUDIT_HEADS))
+    .order_by(func.random())
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+_ONE_HEAD = select(*_HEAD_COLUMNS).where(_HEADS.c.name == bindparam("name")).with_for_update()
+_NEW_HEAD = insert(_HEADS).values(last_seq=0, last_hash=GENESIS_HASH)
+_INSERT_EVENTS = insert(_EVENTS)
+_INSERT_SUBJECTS = insert(_SUBJECTS)
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.name == bindparam("head"))
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+)
 
 
 def _lock_a_chain(db: Session | Connection) -> tuple[int, int, str]:
@@ -149,21 +167,14 @@ def _lock_a_chain(db: Session | Connection) -> tuple[int, int, str]:
     On PostgreSQL, SKIP LOCKED hands each concurrent appender a different chain, so they
     never queue for one another while a chain is free; SQLite has one writer at a time.
     """
-    columns = (_HEADS.c.name, _HEADS.c.last_seq, _HEADS.c.last_hash)
-    free = db.execute(
-        select(*columns)
-        .where(_HEADS.c.name.in_(_AUDIT_HEADS))
-        .order_by(func.random())
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
+    free = db.execute(_ANY_FREE_HEAD).first()
     if free is not None:
         return _chain_of(free[0]), int(free[1]), free[2] or GENESIS_HASH
     # All eight are busy (or a head is missing): wait for one.
     name = audit_head_name(random.randrange(AUDIT_CHAINS))
-    head = db.execute(select(*columns).where(_HEADS.c.name == name).with_for_update()).first()
+    head = db.execute(_ONE_HEAD, {"name": name}).first()
     if head is None:
-        db.execute(insert(_HEADS).values(name=name, last_seq=0, last_hash=GENESIS_HASH))
+        db.execute(_NEW_HEAD, {"name": name})
         return _chain_of(name), 0, GENESIS_HASH
     return _chain_of(name), int(head[1]), head[2] or GENESIS_HASH
 
@@ -203,14 +214,10 @@ def append_audit(db: Session | Connection, events: Sequence[PendingAuditEvent]) 
             {"person_id": p, "chain": chain, "chain_seq": seq}
             for p in dict.fromkeys(item.person_ids)
         ]
-    db.execute(insert(_EVENTS), rows)
+    db.execute(_INSERT_EVENTS, rows)
     if subjects:
-        db.execute(insert(_SUBJECTS), subjects)
-    db.execute(
-        update(_HEADS)
-        .where(_HEADS.c.name == audit_head_name(chain))
-        .values(last_seq=seq, last_hash=prev_hash)
-    )
+        db.execute(_INSERT_SUBJECTS, subjects)
+    db.execute(_MOVE_HEAD, {"head": audit_head_name(chain), "seq": seq, "hash": prev_hash})
 
 
 def write_journal(session: Session) -> None:

@@ -3,9 +3,10 @@
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import String, cast, func, or_, tuple_
+from sqlalchemy import String, bindparam, cast, func, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, and_, col, select
 
@@ -57,17 +58,26 @@ def with_person_ids(
     session: Session, kind: RecordKindLike, record_id: str
 ) -> tuple[Any | None, list[str]]:
     """A record by id and the persons it concerns (as `person_ids_of`), in one query."""
-    model = kind.model
-    numbers = [getattr(model, c) for c in kind.person_columns]
-    if not numbers:
-        row = session.exec(select(model).where(model.id == record_id)).first()
+    if not kind.person_columns:
+        row = session.get(kind.model, record_id)
         return row, person_ids_of(session, kind, [row]) if row is not None else []
     # One row per person found (at least one, with None, while the record exists).
-    query = select(model, Person.id).where(model.id == record_id)
-    found = session.exec(query.outerjoin(Person, col(Person.id_number).in_(numbers))).all()
-    if not found:
+    found = session.exec(_with_persons(kind.model, kind.person_columns), params={"id": record_id})
+    rows = found.all()
+    if not rows:
         return None, []
-    return found[0][0], list(dict.fromkeys(p for _, p in found if p is not None))
+    return rows[0][0], list(dict.fromkeys(p for _, p in rows if p is not None))
+
+
+@cache
+def _with_persons(model: Any, columns: tuple[str, ...]) -> Any:
+    # Built once per kind: constructing the statement costs more than running it.
+    numbers = [getattr(model, c) for c in columns]
+    return (
+        select(model, Person.id)
+        .where(model.id == bindparam("id"))
+        .outerjoin(Person, col(Person.id_number).in_(numbers))
+    )
 
 
 def record_access(

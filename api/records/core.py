@@ -217,7 +217,9 @@ def visible_record(
 ) -> M:
     """The record if the caller may see it, else 404; `lock` it for a write."""
     query = select(kind.model).where(kind.model.id == record_id)
-    row = session.exec(query.with_for_update() if lock else query).first()
+    if lock:  # refreshed: what a concurrent writer committed while we waited for the lock
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = session.exec(query).first()
     # A record outside the jurisdiction answers exactly like one that does not exist.
     if row is None or not access.principal.can_see(_region_of(kind, row)):
         raise NotFound(f"No {kind.resource} record with this id.")

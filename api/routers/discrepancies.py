@@ -38,7 +38,9 @@ CHUNK_BYTES = 64 * 1024
 ID_PATTERN = r"^[0-9A-Za-z-]+$"
 DiscrepancyId = Annotated[str, Path(min_length=1, max_length=36, pattern=ID_PATTERN)]
 Username = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
-Month = Annotated[str, Query(min_length=7, max_length=7, examples=["2026-11"])]
+Month = Annotated[
+    str | None, Query(min_length=7, max_length=7, description="YYYY-MM; default this month.")
+]
 FILES: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX_MEDIA_TYPE: {}, "text/csv": {}}}}
 
 
@@ -115,11 +117,11 @@ def closure_report(
     session: SessionDep,
     settings: SettingsDep,
     access: CrosscheckRead,
-    month: Month,
+    month: Month = None,
     region: Annotated[Area | None, Query()] = None,
     format: Literal["json", "xlsx", "csv"] = "json",
 ) -> ClosureReport | StreamingResponse:
-    first = report.parse_month(month)
+    first = report.parse_month(month or f"{today_in_china():%Y-%m}")
     result = report.closure_report(session, access=access, month=first, region=region)
     if format == "json":
         return result

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from api.access import accounts as auth
+from api.access import issued_tokens
 from api.access.principal import Principal
 from api.access.throttle import Throttle, app_throttle, client_address, enforce
 from api.config import Settings
@@ -192,7 +193,9 @@ def token(
             ],
             extra={"error": exc.error, "error_description": exc.detail},
         )
-    issued = auth.issue_token(session, principal, scopes=scopes, key=key, settings=settings)
+    issued = issued_tokens.issue_token(
+        session, principal, scopes=scopes, key=key, settings=settings
+    )
     body = {
         "access_token": issued.token,
         "token_type": "Bearer",
@@ -234,12 +237,12 @@ def revoke(
             )
         except InvalidToken:
             return {"revoked": ""}
-        if not auth.revoke_presented(session, claims=claims, caller=principal):
+        if not issued_tokens.revoke_presented(session, claims=claims, caller=principal):
             raise Forbidden("Only the token's holder or an administrator may revoke it.")
         return {"revoked": str(claims["jti"])}
     if not jti:
         raise InvalidInput("Name the token to revoke.", errors=[FieldError("token", "required")])
-    auth.revoke_jti(session, jti=jti, caller=principal)
+    issued_tokens.revoke_jti(session, jti=jti, caller=principal)
     return {"revoked": jti}
 
 

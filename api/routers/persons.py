@@ -2,12 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Security
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
+from api.access.policy import Scope
 from api.access.principal import Access
 from api.deps import AccessDep, PersonsRead, PersonsWrite, SessionDep
+from api.errors import Forbidden
 from api.models import AuditEvent, Person
 from api.models.page import named_page
 from api.models.person import AccessLogEntryOut, PersonLookup, PersonOut
@@ -31,12 +33,28 @@ LOOKUP_DESCRIPTION = (
 )
 ACCESS_LOG_DESCRIPTION = (
     "此人信息的访问记录，最新在前：哪个部门、出于什么用途、何时读取或更改。"
-    "`audit:read` 可查任何人；`persons:read` 可查辖区内的人。查看本身也会被记录。\n\n"
+    "`persons:read` 与 `audit:read` 均只可查辖区内的人（全国审计 000000 可查所有人）；"
+    "内容按查看部门可知的范围裁剪；迁入的人只显示迁入以后的记录。查看本身也会被记录。\n\n"
     "Newest first: which department read or changed this person's data, for what purpose, "
-    "when. Open to `audit:read` for any person, and to `persons:read` for persons inside "
-    "the caller's jurisdiction (the portal shows it beside a looked-up person), so that "
-    "whoever may read a person may also see who else did. Reading it is itself logged."
+    "when. Open to `persons:read` and `audit:read` for persons inside the caller's "
+    "jurisdiction (national auditors, 000000: anyone), so that whoever may read a person may "
+    "also see who else did. Cut to what the reader's department may know: ultrasound events "
+    "only for maternal health and auditors, birth and exam events not for civil affairs or "
+    "public security, nothing from before the person moved into the reader's jurisdiction. "
+    "Reading it is itself logged."
 )
+
+
+def _access_log_reader(access: AccessDep) -> Access:
+    if not {Scope.PERSONS_READ, Scope.AUDIT_READ} & access.principal.scopes:
+        raise Forbidden("The token lacks the scope persons:read or audit:read.")
+    return access
+
+
+# Either scope opens a person's access log; the jurisdiction bounds both.
+AccessLogRead = Annotated[
+    Access, Security(_access_log_reader, scopes=[Scope.PERSONS_READ, Scope.AUDIT_READ])
+]
 
 
 def _shown(session: Session, rows: list[Person], access: Access) -> list[dict[str, Any]]:
@@ -83,16 +101,11 @@ def lookup(body: LookupBody, session: SessionDep, access: PersonsRead) -> JSONRe
 def access_log(
     record_id: str,
     session: SessionDep,
-    access: AccessDep,
+    access: AccessLogRead,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """Newest first. Open to `persons:read` and `audit:read` for persons inside the caller's
-    jurisdiction (national auditors: anyone), so that whoever may read a person may also see
-    who else did (the portal shows it beside a looked-up person). Cut to what the reader's
-    department may know: ultrasound events only for maternal health and auditors, birth and
-    exam events not for civil affairs or public security, and nothing from before the
-    person moved into the reader's jurisdiction. Reading it is itself logged."""
+    """Newest first, cut as ACCESS_LOG_DESCRIPTION says; reading it is itself logged."""
     page = persons.access_log(session, record_id, access=access, limit=limit, cursor=cursor)
     return {"items": [_entry(e) for e in page.items], "next_cursor": page.next_cursor}
 

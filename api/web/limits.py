@@ -11,6 +11,7 @@ of one record by its opaque id are not limited: ids are not enumerable.
 import math
 from typing import Any
 
+from anyio import to_thread
 from fastapi import Request
 
 from api.access.principal import Principal
@@ -35,15 +36,11 @@ def _cost(request: Request, kind: str) -> int:
     if kind != "list":
         return 1
     raw = request.query_params.get("limit", "")
-    asked = int(raw) if raw.isdigit() and len(raw) <= 4 else DEFAULT_LIMIT
+    asked = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else DEFAULT_LIMIT
     return max(1, math.ceil(min(asked, MAX_LIMIT) / DEFAULT_LIMIT))
 
 
-def limit_harvesting(request: Request, principal: PrincipalDep) -> Principal:
-    """Count a look-up or list page against the caller and its address (429 when spent)."""
-    kind = harvesting_kind(request.method, request.scope.get("route"))
-    if kind is None:
-        return principal
+def _count(request: Request, principal: Principal, kind: str) -> None:
     settings: Settings = request.app.state.settings
     window = settings.rate_window_seconds
     per_caller = settings.lookup_rate_limit if kind == "lookup" else settings.list_rate_limit
@@ -54,4 +51,14 @@ def limit_harvesting(request: Request, principal: PrincipalDep) -> Principal:
         request, "reads:address", limit=settings.read_rate_limit_per_address, window_seconds=window
     )
     enforce(by_address, client_address(request), cost)
+
+
+async def limit_harvesting(request: Request, principal: PrincipalDep) -> Principal:
+    """Count a look-up or list page against the caller and its address (429 when spent).
+
+    Other requests pass without a thread hop; counting may ask Redis, so it runs in a thread.
+    """
+    kind = harvesting_kind(request.method, request.scope.get("route"))
+    if kind is not None:
+        await to_thread.run_sync(_count, request, principal, kind)
     return principal

@@ -1,12 +1,10 @@
 """The staff portal in headless Chromium: login, person look-up, worklist, dashboard."""
 
-import io
 import re
 from typing import Any
 
 import httpx
 import pytest
-from openpyxl import load_workbook
 from sqlmodel import Session, create_engine, func, select
 
 from api.models import Discrepancy
@@ -71,7 +69,7 @@ def test_a_wrong_password_is_refused_in_chinese_and_the_right_one_shows_the_menu
     log_in(page)
     menu = page.get_by_role("navigation", name="主菜单")
     expect(menu.get_by_role("link")).to_have_text(
-        ["人员查询", "生育服务登记", "比对工作清单", "统计看板"]
+        ["人员查询", "生育服务登记", "比对工作清单", "销号月报", "统计看板"]
     )
     expect(menu.get_by_role("button", name="退出")).to_be_visible()
     expect(menu).to_contain_text(CLERK)
@@ -149,58 +147,7 @@ def test_an_unknown_id_number_is_not_found_in_chinese(tab: Tab, expect: Any) -> 
     expect(page.locator("#lookup-error")).to_contain_text("未找到该证件号码对应的人员")
 
 
-def test_the_worklist_lists_the_runs_findings_and_resolving_one_moves_it_to_resolved(
-    tab: Tab, portal: Portal, expect: Any, shot: Any
-) -> None:
-    page = tab.page
-    log_in(page)
-    page.get_by_role("link", name="比对工作清单").click()
-
-    rows = page.locator("#worklist tbody tr[data-id]")
-    expect(rows).to_have_count(discrepancy_count(portal))
-    overdue = page.locator("#worklist tbody tr.overdue")
-    expect(overdue.first).to_contain_text("已逾期")
-    shot(page, "05-worklist")
-
-    row = page.locator("#worklist tbody tr[data-status=open]").first
-    discrepancy_id = row.get_attribute("data-id")
-    row.get_by_role("button", name=re.compile("^处理")).click()
-    dialog = page.get_by_role("dialog", name="处理比对问题")
-    expect(dialog).to_be_visible()
-    dialog.get_by_label("处理结果").select_option("confirmed_correct")
-    dialog.get_by_label("处理说明").fill("已电话核实，两条记录信息无误。")
-    shot(page, "06-worklist-resolve-dialog")
-    dialog.get_by_role("button", name="提交").click()
-
-    expect(dialog).to_be_hidden()
-    resolved = page.locator(f'#worklist tbody tr[data-id="{discrepancy_id}"]')
-    expect(resolved).to_contain_text("已处理")
-    expect(resolved).to_contain_text("经核实无误")
-    expect(resolved.get_by_role("button")).to_have_count(0)
-
-    page.get_by_label("状态", exact=True).select_option("resolved")
-    page.get_by_role("button", name="筛选").click()
-    expect(rows).to_have_count(1)
-    expect(rows.first).to_have_attribute("data-id", discrepancy_id or "")
-    shot(page, "07-worklist-resolved")
-    assert script_errors(tab) == []
-
-
-def test_the_worklist_exports_an_excel_workbook(tab: Tab, portal: Portal, expect: Any) -> None:
-    page = tab.page
-    log_in(page)
-    page.get_by_role("link", name="比对工作清单").click()
-    expect(page.locator("#worklist tbody tr[data-id]").first).to_be_visible()
-
-    with page.expect_download() as downloading:
-        page.get_by_role("button", name="导出Excel").click()
-
-    download = downloading.value
-    assert re.fullmatch(r"比对问题清单-\d{8}\.xlsx", download.suggested_filename)
-    with open(download.path(), "rb") as file:
-        sheet = load_workbook(io.BytesIO(file.read()), read_only=True).active
-    assert sheet is not None
-    assert len(list(sheet.iter_rows())) == 1 + discrepancy_count(portal)
+# The worklist, its discrepancy page and the closure report: tests/browser/test_worklist.py.
 
 
 def test_the_dashboard_draws_charts_of_the_statistics(

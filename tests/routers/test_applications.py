@@ -494,7 +494,8 @@ def test_every_change_is_versioned_announced_and_audited(
         "/v1/feed?types=application.status_changed", headers=auth_headers("health_commission")
     )
     assert feed.status_code == 200, feed.text
-    assert [i["id"] for i in feed.json()["items"]] == [created["id"]] * 4
+    # Announced by id only: a subscriber reads the application at its URL, under its rules.
+    assert [i["data"] for i in feed.json()["items"]] == [{"id": created["id"]}] * 4
 
     events = session.exec(
         select(FeedEvent).where(FeedEvent.record_id == created["id"]).order_by(col(FeedEvent.seq))

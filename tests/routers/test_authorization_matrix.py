@@ -17,6 +17,7 @@ A /v1 route missing from the table fails `test_every_v1_route_is_in_the_policy_t
 new route is not done until its row is written here.
 """
 
+import itertools
 import json
 import secrets
 from collections.abc import Callable, Iterator
@@ -115,6 +116,9 @@ class Seeded:
 
 
 R, C, A = Reach.RECORD, Reach.CREATE, Reach.ANYWHERE
+# Seven, so that the three callers admitted inside (calls 6, 10 and 16) name three different ones.
+COUNTIES = itertools.cycle(("420202", "420203", "420204", "420205", "420222", "420281", "420200"))
+NO_SUCH_ID = "00000000-0000-4000-8000-000000000000"
 VOID = {"reason": "授权矩阵测试"}
 NO_CHANGE: dict[str, Any] = {}
 
@@ -150,7 +154,8 @@ POLICY: dict[str, Rule] = {
         "household-entries", HOUSEHOLDS_READ, HOUSEHOLDS_WRITE, factories.household_entry_body
     ),
     **registry_rules("marriages", MARRIAGES_READ, MARRIAGES_WRITE, factories.marriage_body),
-    "POST /v1/crosscheck/runs": Rule(CROSSCHECK_RUN, C, body=lambda _: {"region": RECORD_REGION}),
+    # Runs wait for a worker, so each accepted request names a county of its own.
+    "POST /v1/crosscheck/runs": Rule(CROSSCHECK_RUN, C, body=lambda _: {"region": next(COUNTIES)}),
     "GET /v1/crosscheck/runs": Rule(CROSSCHECK_READ, A),
     "GET /v1/crosscheck/runs/{id}": Rule(CROSSCHECK_READ, R, "crosscheck-runs"),
     "GET /v1/discrepancies": Rule(CROSSCHECK_READ, A),
@@ -162,6 +167,21 @@ POLICY: dict[str, Rule] = {
         lambda _: {"resolution": "confirmed_correct", "note": "核实无误"},
     ),
     "GET /v1/discrepancies/{id}/history": Rule(CROSSCHECK_READ, R, "discrepancies"),
+    "GET /v1/discrepancies/report": Rule(CROSSCHECK_READ, A),
+    # Ids outside the jurisdiction are answered one by one (not_found) in a 200 answer.
+    "POST /v1/discrepancies/bulk-resolve": Rule(
+        CROSSCHECK_RESOLVE,
+        A,
+        body=lambda _: {"ids": [NO_SUCH_ID], "resolution": "fixed", "note": "矩阵测试"},
+    ),
+    "POST /v1/discrepancies/{id}/assign": Rule(
+        CROSSCHECK_RESOLVE, R, "discrepancies", lambda _: {"assignee": None}
+    ),
+    "GET /v1/discrepancies/{id}/assignees": Rule(CROSSCHECK_RESOLVE, R, "discrepancies"),
+    "GET /v1/discrepancies/{id}/comments": Rule(CROSSCHECK_READ, R, "discrepancies"),
+    "POST /v1/discrepancies/{id}/comments": Rule(
+        CROSSCHECK_RESOLVE, R, "discrepancies", lambda _: {"body": "矩阵测试"}
+    ),
     # Aggregates cut to the caller's jurisdiction (stats:read: the commission and admin).
     **{
         f"GET /v1/stats/{name}": Rule({HC, ADMIN, CLERK, REVIEWER, SUPERVISOR}, A)

@@ -15,7 +15,7 @@ def test_every_route_of_an_authenticated_router_needs_a_token_by_its_own_depende
     # The include-level token check is not visible on the route the error handler sees,
     # so each route must name its access dependency (they all do, through an Access alias).
     missing = [
-        f"{sorted(route.methods)} {route.path}"
+        f"{sorted(route.methods or ())} {route.path}"
         for router in app_module.AUTHENTICATED_ROUTERS
         for route in _routes(router)
         if not needs_token(route)

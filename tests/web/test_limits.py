@@ -43,3 +43,19 @@ def test_reads_by_id_and_summaries_are_not_counted() -> None:
     assert harvesting_kind("GET", route("/things/{thing_id}", "GET")) is None
     assert harvesting_kind("GET", route("/stats", "GET")) is None
     assert harvesting_kind("GET", None) is None
+
+
+def test_a_page_costs_its_size_in_fifties_whatever_the_limit_says() -> None:
+    from starlette.requests import Request
+
+    from api.web.limits import _cost
+
+    def cost(query: str) -> int:
+        return _cost(Request({"type": "http", "query_string": query.encode()}), "list")
+
+    assert [cost(""), cost("limit=1"), cost("limit=50"), cost("limit=51")] == [1, 1, 1, 2]
+    assert cost("limit=500") == 10
+    assert cost("limit=99999") == 10
+    for odd in ("limit=²", "limit=５", "limit=-1", "limit=1e3", "limit=%00"):
+        assert cost(odd) == 1
+    assert _cost(Request({"type": "http", "query_string": b""}), "lookup") == 1

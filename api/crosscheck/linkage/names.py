@@ -25,8 +25,9 @@ DOTS = "·・･‧•∙⋅．.。ㆍᆞ‐‑–—-"
 # Whitespace Python's str.split misses, or that NFKC keeps: zero-width and BOM.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 # Characters a plain stored name is made of: every CJK unified ideograph (basic block and
-# extensions A-H) and ASCII letters and digits. Anything else may need folding.
-_PLAIN = "0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U000323af"
+# extensions A-I) and ASCII letters and digits, but not the compatibility ideographs of
+# U+2F800-U+2FA1F, which NFKC folds. Anything else may need folding.
+_PLAIN = "0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002f7ff\U00030000-\U000323af"
 # One line per character: its simplified form, a tab, every other way of writing it.
 # Generated from OpenCC's tables by `variants.py` (a test keeps the two in step).
 VARIANTS_FILE = Path(__file__).with_name("data") / "variants.tsv"

@@ -24,6 +24,7 @@ _CONFIGS = ("t2s", "s2t", "s2tw", "s2hk", "tw2s", "hk2s")
 # Variants OpenCC's phrase rules choose in context, which no character table relates
 # (s2t turns 宁浩 into 甯浩, and t2s leaves 甯). Found by converting every pair of GB 2312
 # level-1 characters; pairs where a phrase picks a different character (象/像) are left out.
+# Only those no table relates are used (see `build_table`).
 PHRASE_VARIANTS: tuple[tuple[str, str], ...] = (
     ("复", "覆"),
     ("借", "藉"),
@@ -45,7 +46,7 @@ PHRASE_VARIANTS: tuple[tuple[str, str], ...] = (
 
 def _variant_pairs() -> list[tuple[str, str, bool]]:
     """Return (character, variant, whether the variant is the simplified form)."""
-    pairs = [(b, a, True) for a, b in PHRASE_VARIANTS]
+    pairs: list[tuple[str, str, bool]] = []
     for config in _CONFIGS:
         to_simplified = config.endswith("2s")
         convert = opencc.OpenCC(config).convert
@@ -82,6 +83,11 @@ def build_table() -> dict[str, str]:
     for members in classes.values():
         target = min(members, key=lambda c: (-simplified.get(c, 0), c))
         table.update({c: target for c in members if c != target})
+    # A phrase variant no table knows is written as its simplified partner; one that
+    # belongs to a class already keeps it (讎 is 雠, whatever 仇讎 becomes).
+    for simple, variant in PHRASE_VARIANTS:
+        if variant not in table and variant != table.get(simple, simple):
+            table[variant] = table.get(simple, simple)
     return table
 
 

@@ -3,7 +3,9 @@
 import { currentUser, logIn, logOut, whenSessionExpires } from "./api.js";
 import { showApplications } from "./applications.js";
 import { showAudit } from "./audit.js";
+import { showClosureReport } from "./closure-report.js";
 import { showDashboard } from "./dashboard.js";
+import { showDiscrepancy } from "./discrepancy.js";
 import { label, ROLES } from "./labels.js";
 import { showPersons } from "./persons.js";
 import { showReview } from "./review.js";
@@ -14,6 +16,8 @@ const PAGES = {
   applications: { scope: "applications:write", show: showApplications },
   review: { scope: "applications:review", show: showReview },
   worklist: { scope: "crosscheck:read", show: showWorklist },
+  discrepancy: { scope: "crosscheck:read", show: showDiscrepancy },
+  "closure-report": { scope: "crosscheck:read", show: showClosureReport },
   dashboard: { scope: "stats:read", show: showDashboard },
   audit: { scope: "audit:read", show: showAudit },
 };

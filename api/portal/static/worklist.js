@@ -1,78 +1,169 @@
-// 比对工作清单: the discrepancies of the user's jurisdiction, soonest due first; resolve; export.
+// 比对工作清单: the discrepancies of the user's jurisdiction, soonest due first, with whom each
+// is about; filters, overdue rows highlighted, bulk resolution, exports and starting a run.
 
 import { api } from "./api.js";
+import { mountRunCard, RUN_CARD } from "./crosscheck-runs.js";
 import {
-  DISCREPANCY_STATUSES,
-  DISCREPANCY_TYPES,
-  FIELDS,
-  label,
-  RESOLUTIONS,
-  shownInstant,
-} from "./labels.js";
+  badge,
+  certificates,
+  DISCREPANCIES,
+  download,
+  el,
+  mother,
+  place,
+  purposeHeaders,
+  showPage,
+  today,
+  typeName,
+  who,
+} from "./crosscheck-view.js";
+import { DISCREPANCY_STATUSES, DISCREPANCY_TYPES, label, RESOLUTIONS } from "./labels.js";
+
+const HTML = `
+<section id="page-worklist" class="page" aria-labelledby="worklist-title" hidden>
+  <h1 id="worklist-title" tabindex="-1">比对工作清单</h1>
+  ${RUN_CARD}
+  <form method="post" id="worklist-filter" class="card inline-form" novalidate>
+    <div class="field">
+      <label for="filter-type">问题类型</label>
+      <select id="filter-type" name="type"><option value="">全部类型</option></select>
+    </div>
+    <div class="field">
+      <label for="filter-status">状态</label>
+      <select id="filter-status" name="status"><option value="">全部状态</option></select>
+    </div>
+    <div class="field">
+      <label for="filter-region">区县或乡镇代码</label>
+      <input id="filter-region" name="region" inputmode="numeric" maxlength="12" placeholder="如 420202">
+    </div>
+    <div class="field">
+      <label for="filter-assignee">承办人</label>
+      <select id="filter-assignee" name="assignee">
+        <option value="">全部</option>
+        <option value="me">指派给我的</option>
+        <option value="none">未指派</option>
+      </select>
+    </div>
+    <label class="check"><input type="checkbox" id="filter-overdue" name="overdue"> 仅看逾期</label>
+    <button type="submit">筛选</button>
+    <button type="button" id="export-xlsx" class="secondary">导出Excel</button>
+    <button type="button" id="export-csv" class="secondary">导出CSV</button>
+  </form>
+  <p id="worklist-error" class="error" role="alert"></p>
+  <div class="card">
+    <div class="bulk-bar">
+      <p id="worklist-summary" class="hint"></p>
+      <button type="button" id="bulk-open" class="secondary" disabled>批量处理所选</button>
+    </div>
+    <div class="table-wrap">
+      <table id="worklist">
+        <caption class="visually-hidden">本辖区比对发现的问题，按办理期限排序；逾期的行以红色标出</caption>
+        <thead>
+          <tr>
+            <th scope="col"><input type="checkbox" id="select-all" aria-label="全选本页未处理的问题"></th>
+            <th scope="col">问题类型</th>
+            <th scope="col">婴儿或当事人</th>
+            <th scope="col">出生医学证明</th>
+            <th scope="col">母亲</th>
+            <th scope="col">地区</th>
+            <th scope="col">状态</th>
+            <th scope="col">承办人</th>
+            <th scope="col">办理期限</th>
+            <th scope="col">操作</th>
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <button type="button" id="worklist-more" class="secondary" hidden>加载更多</button>
+  </div>
+  <dialog id="bulk-dialog" aria-labelledby="bulk-title">
+    <form id="bulk-form" method="dialog" novalidate>
+      <h2 id="bulk-title">批量处理比对问题</h2>
+      <p id="bulk-subject" class="hint"></p>
+      <div class="field">
+        <label for="bulk-resolution">处理结果</label>
+        <select id="bulk-resolution" name="resolution" required></select>
+      </div>
+      <div class="field">
+        <label for="bulk-note">处理说明</label>
+        <textarea id="bulk-note" name="note" rows="4" maxlength="2000" required></textarea>
+      </div>
+      <p id="bulk-error" class="error" role="alert"></p>
+      <div class="actions">
+        <button type="button" id="bulk-cancel" class="secondary">取消</button>
+        <button type="submit" id="bulk-submit" value="submit">提交</button>
+      </div>
+    </form>
+  </dialog>
+</section>`;
 
 const $ = (id) => document.getElementById(id);
 
-let bound = false;
-let purposeHeaders = {};
+let headers = {};
+let current = null;
 let nextCursor = null;
-let resolving = null;
-
-function today() {
-  // Due dates are days in Beijing time; the portal is used in China.
-  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-}
+const selected = new Set();
 
 function filters() {
   const params = new URLSearchParams();
-  const type = $("filter-type").value;
-  const status = $("filter-status").value;
-  if (type) params.set("type", type);
-  if (status) params.set("status", status);
+  for (const name of ["type", "status"]) {
+    const value = $(`filter-${name}`).value;
+    if (value) params.set(name, value);
+  }
+  const region = $("filter-region").value.trim();
+  if (region) params.set("region", region);
+  const assignee = $("filter-assignee").value;
+  if (assignee === "me") params.set("assignee", current.username);
+  if (assignee === "none") params.set("unassigned", "true");
+  if ($("filter-overdue").checked) params.set("overdue", "true");
   return params;
 }
 
-function cell(row, text, className) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
+function cell(row, content, className) {
+  const td = el("td", { className });
+  if (content instanceof Node) td.appendChild(content);
+  else td.textContent = content;
   row.appendChild(td);
   return td;
 }
 
+function updateSelection() {
+  const count = selected.size;
+  $("bulk-open").disabled = count === 0;
+  $("bulk-open").textContent = count ? `批量处理所选（${count} 条）` : "批量处理所选";
+}
+
 function renderRow(item) {
-  const row = document.createElement("tr");
-  row.dataset.id = item.id;
-  row.dataset.status = item.status;
-  const type = cell(row, label(DISCREPANCY_TYPES, item.type));
-  type.title = item.type;
-  cell(row, item.region, "mono");
-  const status = cell(row, "");
-  const badge = document.createElement("span");
-  badge.className = `badge status-${item.status}`;
-  badge.textContent = label(DISCREPANCY_STATUSES, item.status);
-  status.appendChild(badge);
-  cell(row, shownInstant(item.detected_at));
+  const row = el("tr", { "data-id": item.id, "data-status": item.status });
+  const pick = el("input", {
+    type: "checkbox",
+    className: "pick",
+    "aria-label": `选择：${typeName(item.type)}，${who(item)}`,
+    disabled: item.status === "resolved",
+  });
+  pick.checked = selected.has(item.id);
+  pick.addEventListener("change", () => {
+    if (pick.checked) selected.add(item.id);
+    else selected.delete(item.id);
+    updateSelection();
+  });
+  cell(row, pick);
+  cell(row, typeName(item.type)).title = item.explanation;
+  cell(row, who(item));
+  cell(row, certificates(item), "mono");
+  cell(row, mother(item));
+  cell(row, place(item));
+  cell(row, badge(`status-${item.status}`, label(DISCREPANCY_STATUSES, item.status)));
+  cell(row, item.assignee || "未指派");
   const due = cell(row, item.due_by);
   if (item.overdue) {
     row.classList.add("overdue");
-    const flag = document.createElement("span");
-    flag.className = "badge overdue-flag";
-    flag.textContent = "已逾期";
-    due.append(" ", flag);
+    due.append(" ", badge("overdue-flag", "已逾期"));
   }
-  const fields = (item.fields || []).map((f) => label(FIELDS, f));
-  cell(row, fields.length ? fields.join("、") : "—");
-  cell(row, item.resolution ? label(RESOLUTIONS, item.resolution) : "—");
-  const actions = cell(row, "");
-  if (item.status !== "resolved") {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "small";
-    button.textContent = "处理";
-    button.setAttribute("aria-label", `处理：${label(DISCREPANCY_TYPES, item.type)}（${item.region}，期限 ${item.due_by}）`);
-    button.addEventListener("click", () => openResolve(item));
-    actions.appendChild(button);
-  }
+  const open = el("a", { href: `#/discrepancy/${encodeURIComponent(item.id)}`, className: "button-link" }, "查看");
+  open.setAttribute("aria-label", `查看：${typeName(item.type)}，${who(item)}`);
+  cell(row, open);
   return row;
 }
 
@@ -83,8 +174,12 @@ async function load({ more = false } = {}) {
   params.set("limit", "50");
   if (more && nextCursor) params.set("cursor", nextCursor);
   try {
-    const page = await api(`/v1/discrepancies?${params}`, { headers: purposeHeaders });
-    if (!more) body.replaceChildren();
+    const page = await api(`${DISCREPANCIES}?${params}`, { headers });
+    if (!more) {
+      body.replaceChildren();
+      selected.clear();
+      $("select-all").checked = false;
+    }
     for (const item of page.items) body.appendChild(renderRow(item));
     nextCursor = page.next_cursor;
     $("worklist-more").hidden = !nextCursor;
@@ -93,78 +188,64 @@ async function load({ more = false } = {}) {
     $("worklist-summary").textContent = shown
       ? `已显示 ${shown} 条${nextCursor ? "（还有更多）" : ""}，其中逾期 ${overdue} 条。今天是 ${today()}。`
       : "没有符合条件的比对问题。";
+    updateSelection();
   } catch (failure) {
     $("worklist-error").textContent = `工作清单加载失败：${failure.message}`;
   }
 }
 
-function openResolve(item) {
-  resolving = item;
-  $("resolve-form").reset();
-  $("resolve-error").textContent = "";
-  $("resolve-subject").textContent =
-    `${label(DISCREPANCY_TYPES, item.type)} · 地区 ${item.region} · 办理期限 ${item.due_by}`;
-  $("resolve-dialog").showModal();
-  $("resolve-resolution").focus();
+function selectAll() {
+  const on = $("select-all").checked;
+  for (const box of $("worklist").querySelectorAll("input.pick:not(:disabled)")) {
+    box.checked = on;
+    const id = box.closest("tr").dataset.id;
+    if (on) selected.add(id);
+    else selected.delete(id);
+  }
+  updateSelection();
 }
 
-function closeResolve() {
-  $("resolve-dialog").close();
-  resolving = null;
+function openBulk() {
+  $("bulk-form").reset();
+  $("bulk-error").textContent = "";
+  $("bulk-subject").textContent = `将对所选 ${selected.size} 条比对问题填写同一处理结果和说明。`;
+  $("bulk-dialog").showModal();
+  $("bulk-resolution").focus();
 }
 
-async function submitResolve(event) {
+async function submitBulk(event) {
   event.preventDefault();
-  if (!resolving) return;
-  const note = $("resolve-note").value.trim();
+  const note = $("bulk-note").value.trim();
   if (!note) {
-    $("resolve-error").textContent = "请填写处理说明。";
-    $("resolve-note").focus();
+    $("bulk-error").textContent = "请填写处理说明。";
+    $("bulk-note").focus();
     return;
   }
-  $("resolve-submit").disabled = true;
+  $("bulk-submit").disabled = true;
   try {
-    await api(`/v1/discrepancies/${encodeURIComponent(resolving.id)}/resolve`, {
+    const answer = await api(`${DISCREPANCIES}/bulk-resolve`, {
       method: "POST",
-      json: { resolution: $("resolve-resolution").value, note },
-      headers: purposeHeaders,
+      json: { ids: [...selected], resolution: $("bulk-resolution").value, note },
+      headers,
     });
-    const resolution = label(RESOLUTIONS, $("resolve-resolution").value);
-    closeResolve();
-    document.getElementById("notice").textContent = `已处理：${resolution}。`;
+    const skipped = answer.items.length - answer.resolved;
+    $("bulk-dialog").close();
+    document.getElementById("notice").textContent =
+      `已处理 ${answer.resolved} 条${skipped ? `，${skipped} 条已被他人处理或不在您的辖区` : ""}。`;
     await load();
   } catch (failure) {
-    $("resolve-error").textContent = failure.message;
+    $("bulk-error").textContent = failure.message;
   } finally {
-    $("resolve-submit").disabled = false;
+    $("bulk-submit").disabled = false;
   }
 }
 
-function attachmentName(response) {
-  const header = response.headers.get("Content-Disposition") || "";
-  const encoded = header.match(/filename\*=UTF-8''([^;]+)/i);
-  if (encoded) return decodeURIComponent(encoded[1]);
-  return "比对问题清单.xlsx";
-}
-
-async function exportXlsx() {
+async function exportAs(format) {
   $("worklist-error").textContent = "";
   const params = filters();
-  params.set("format", "xlsx");
+  params.set("format", format);
   try {
-    const response = await api(`/v1/discrepancies?${params}`, {
-      headers: purposeHeaders,
-      as: "blob",
-    });
-    const blob = await response.blob();
-    const url = URL.createObjectURL(blob);
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = attachmentName(response);
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    const response = await download(`${DISCREPANCIES}?${params}`, headers, `比对问题清单.${format}`);
     const rows = response.headers.get("X-Export-Rows");
     const truncated = response.headers.get("X-Export-Truncated") === "true";
     document.getElementById("notice").textContent =
@@ -174,30 +255,28 @@ async function exportXlsx() {
   }
 }
 
-function fillTypes() {
-  const select = $("filter-type");
-  if (select.options.length > 1) return;
-  for (const [code, name] of Object.entries(DISCREPANCY_TYPES)) {
-    select.appendChild(new Option(name, code));
-  }
+function bind() {
+  for (const [code, name] of Object.entries(DISCREPANCY_TYPES)) $("filter-type").appendChild(new Option(name, code));
+  for (const [code, name] of Object.entries(DISCREPANCY_STATUSES)) $("filter-status").appendChild(new Option(name, code));
+  for (const [code, name] of Object.entries(RESOLUTIONS)) $("bulk-resolution").appendChild(new Option(name, code));
+  $("worklist-filter").addEventListener("submit", (event) => {
+    event.preventDefault();
+    load();
+  });
+  $("worklist-more").addEventListener("click", () => load({ more: true }));
+  $("export-xlsx").addEventListener("click", () => exportAs("xlsx"));
+  $("export-csv").addEventListener("click", () => exportAs("csv"));
+  $("select-all").addEventListener("change", selectAll);
+  $("bulk-open").addEventListener("click", openBulk);
+  $("bulk-form").addEventListener("submit", submitBulk);
+  $("bulk-cancel").addEventListener("click", () => $("bulk-dialog").close());
 }
 
 export function showWorklist(user) {
-  purposeHeaders = user.purposes.includes("crosscheck") ? { "X-Purpose-Of-Use": "crosscheck" } : {};
-  fillTypes();
-  if (!bound) {
-    bound = true;
-    $("worklist-filter").addEventListener("submit", (event) => {
-      event.preventDefault();
-      load();
-    });
-    $("worklist-more").addEventListener("click", () => load({ more: true }));
-    $("export-xlsx").addEventListener("click", exportXlsx);
-    $("resolve-form").addEventListener("submit", submitResolve);
-    $("resolve-cancel").addEventListener("click", closeResolve);
-    $("resolve-dialog").addEventListener("close", () => {
-      resolving = null;
-    });
-  }
+  current = user;
+  headers = purposeHeaders(user);
+  const { fresh } = showPage(HTML, "page-worklist");
+  if (fresh) bind();
+  mountRunCard(user, () => load());
   load();
 }

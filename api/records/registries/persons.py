@@ -120,7 +120,11 @@ def shown(session: Session, persons: Sequence[Person], *, access: Access) -> lis
 def person_by_id_number(session: Session, id_number: str, *, lock: bool = False) -> Person | None:
     """The person holding an ID number, voided or not; locked for update when asked."""
     query = select(Person).where(Person.id_number == id_number)
-    return session.exec(query.with_for_update() if lock else query).first()
+    if lock:
+        # A locked read waits for concurrent writers; it must then see their work, not a
+        # copy this session loaded before (populate_existing refreshes it).
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query).first()
 
 
 def _checked(values: Row, *, field_prefix: str) -> PersonIn:

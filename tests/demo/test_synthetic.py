@@ -8,8 +8,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from api.crosscheck.linkage.names import normalize_name
+from api.crosscheck.linkage.pinyin import CharReadings
 from api.demo.synthetic import HOMOPHONES, TABLES, generate, uuid4_from
-from api.validation.id_number import id_number_check_char
+from api.demo.synthetic.names import ADULT_GIVEN, CHILD_GIVEN, COMPOUND, MINORITY_GIVEN, SURNAMES
+from api.validation.id_number import has_valid_check_character, id_number_check_char
 
 AS_OF = date(2026, 3, 1)
 REGIONS = {"420202", "420203", "420204", "420205", "420222", "420281"}
@@ -61,8 +64,7 @@ def test_every_id_number_is_a_valid_gb11643_number_except_planted_typos(
     typo_persons = {i for t, ids in data.truth if t == "DUPLICATE_PERSON" for i in ids}
     for row in data.iter_rows("person"):
         idn = row["id_number"]
-        valid = len(idn) == 18 and idn[:17].isdigit() and id_number_check_char(idn[:17]) == idn[17]
-        if not valid:
+        if not has_valid_check_character(idn):
             assert row["id"] in typo_persons
             continue
         assert idn[6:14] == f"{row['birth_date']:%Y%m%d}"
@@ -129,13 +131,18 @@ def test_traps_are_planted_too(data, hard) -> None:  # type: ignore[no-untyped-d
     assert several
 
 
-def test_homophones_share_a_reading() -> None:
-    from api.crosscheck.linkage.pinyin import CharReadings
-
+def test_homophones_share_a_reading_and_stay_different_characters() -> None:
     table = CharReadings()
     assert "子" in HOMOPHONES["梓"] and "晗" in HOMOPHONES["涵"]
     for char, others in HOMOPHONES.items():
         assert all(table.char(o) == table.char(char) for o in others)
+        # A planted homophone must not be a variant of the same character (于/於).
+        assert all(normalize_name(o) != normalize_name(char) for o in others)
+
+
+def test_name_characters_are_written_in_their_simplified_form() -> None:
+    pools = SURNAMES + ADULT_GIVEN + CHILD_GIVEN + "".join(COMPOUND + MINORITY_GIVEN)
+    assert all(normalize_name(c) == c for c in pools)
 
 
 def test_unknown_region_prefix_is_refused() -> None:
