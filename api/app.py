@@ -7,7 +7,7 @@ from api.config import Settings, get_settings
 from api.db import Database, build_engine
 from api.deps import get_principal
 from api.errors import install_error_handlers
-from api.metrics import record_request_metrics
+from api.metrics import RequestMetrics
 from api.routers import (
     applications,
     audit_events,
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verification_keys = {key.kid: key}
     install_error_handlers(app)
     install_authentication_first(app)
-    app.middleware("http")(record_request_metrics)
+    app.add_middleware(RequestMetrics)
     # Control characters in the path, query, form fields or headers: 422 before any route.
     app.add_middleware(ControlCharacterGuard)
     install_log_redaction()

@@ -1,11 +1,10 @@
 """Request metrics for `/metrics`."""
 
 import time
-from collections.abc import Awaitable, Callable
 from functools import cache
 
-from fastapi import Request, Response
 from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 @cache
@@ -17,15 +16,33 @@ def _instruments() -> tuple[Counter, Histogram]:
     return requests, latency
 
 
-async def record_request_metrics(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Count and time each request by its route template (never by its raw path)."""
-    started = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    template = getattr(route, "path", "unmatched")
-    requests, latency = _instruments()
-    requests.labels(request.method, template, str(response.status_code)).inc()
-    latency.labels(request.method, template).observe(time.perf_counter() - started)
-    return response
+class RequestMetrics:
+    """Count and time each request by its route template (never by its raw path).
+
+    Plain ASGI: Starlette's `BaseHTTPMiddleware` runs the app in a second task and relays
+    its answer through a stream, which cost a tenth of an audited read's CPU.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless an answer starts: an error escaped to the server
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_status)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")
+            requests, latency = _instruments()
+            requests.labels(scope["method"], template, str(status)).inc()
+            latency.labels(scope["method"], template).observe(time.perf_counter() - started)

@@ -115,3 +115,37 @@ def test_field_path_drops_the_location_prefix() -> None:
     assert field_path(("body", "mother", "id_number")) == "mother.id_number"
     assert field_path(("body", "children", 1, "name")) == "children.1.name"
     assert field_path(("body",)) == "body"
+
+
+def test_a_body_that_does_not_parse_is_named_body_not_by_position() -> None:
+    from api.errors import validation_errors
+
+    raw = [{"type": "json_invalid", "loc": ("body", 19), "msg": "JSON decode error"}]
+    assert validation_errors(raw) == [{"field": "body", "message": "the body is not valid JSON"}]
+
+
+def test_a_model_rule_names_its_field() -> None:
+    import pytest
+    from pydantic import BaseModel, ValidationError, model_validator
+
+    from api.errors import field_rule, validation_errors
+
+    class Sample(BaseModel):
+        low: int
+        high: int
+
+        @model_validator(mode="after")
+        def _ordered(self) -> "Sample":
+            if self.low > self.high:
+                raise field_rule("high", "high must not be below low")
+            return self
+
+    with pytest.raises(ValidationError) as refused:
+        Sample(low=2, high=1)
+    assert validation_errors(refused.value.errors()) == [
+        {"field": "high", "message": "high must not be below low"}
+    ]
+
+
+def test_a_field_name_with_control_characters_is_echoed_escaped() -> None:
+    assert field_path(("body", "a\x00b", "\ud800")) == "a\\x00b.\\ud800"

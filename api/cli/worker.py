@@ -17,6 +17,7 @@ from api.models.crosscheck_run import CrosscheckRun
 
 if TYPE_CHECKING:
     from api.crosscheck.execution import Claim
+    from api.crosscheck.worker import WorkerState
 
 console = Console()
 
@@ -59,23 +60,8 @@ def worker(
         schedule = crosscheck_worker.Schedule(when, ZoneInfo(settings.timezone), region)
     name = crosscheck_worker.worker_name()
     stop, state = threading.Event(), crosscheck_worker.WorkerState()
-
-    def terminate(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-        if state.busy:  # give the run back to the queue, then leave
-            raise crosscheck_worker.Shutdown(signum)
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, terminate)
+    _stop_on_signals(stop, state)
     console.print(f"cross-check worker {name} started")
-
-    def progress(claim: "Claim", phase: str, percent: int) -> None:
-        console.print(f"run {claim.run_id}: {phase} {percent}%")
-
-    def finished(run: CrosscheckRun | None) -> None:
-        if run is not None:
-            console.print(f"run {run.id} {run.status}" + (f": {run.error}" if run.error else ""))
-
     try:
         crosscheck_worker.serve(
             get_engine(),
@@ -85,13 +71,35 @@ def worker(
             schedule=schedule,
             exit_when_idle=exit_when_idle,
             state=state,
-            on_progress=progress,
-            on_run=finished,
+            on_progress=_progress,
+            on_run=_finished,
         )
     except crosscheck_worker.Shutdown:
         console.print("stopped; the run in progress went back to the queue")
         return
     console.print("cross-check worker stopped")
+
+
+def _stop_on_signals(stop: threading.Event, state: "WorkerState") -> None:
+    """SIGTERM or SIGINT: stop after this run; in a run, give it back to the queue and leave."""
+    from api.crosscheck.worker import Shutdown
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        if state.busy:
+            raise Shutdown(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, terminate)
+
+
+def _progress(claim: "Claim", phase: str, percent: int) -> None:
+    console.print(f"run {claim.run_id}: {phase} {percent}%")
+
+
+def _finished(run: CrosscheckRun | None) -> None:
+    if run is not None:
+        console.print(f"run {run.id} {run.status}" + (f": {run.error}" if run.error else ""))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,8 @@ verification code printed on the certificate is stored only as an Argon2id hash.
 from datetime import date, datetime
 from enum import StrEnum
 
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from api.models.base import new_id
@@ -37,3 +39,14 @@ class BirthServiceCertificate(SQLModel, table=True):
     status: str = Field(default=CertificateStatus.VALID.value, max_length=16)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_reason: str | None = Field(default=None, max_length=500)
+
+
+class VerificationOut(BaseModel):
+    """The public verification answer: these four fields and nothing else."""
+
+    valid: bool = PydanticField(description="True only for a right code and a valid certificate.")
+    issued_on: date | None = PydanticField(description="Null when the number or code is wrong.")
+    holder_name_masked: str | None = PydanticField(examples=["周*"])
+    status: CertificateStatus | None = PydanticField(
+        description="valid, revoked or replaced; null when the number or code is wrong."
+    )

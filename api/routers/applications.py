@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import create_model
 
 from api.access.principal import Access
 from api.applications import service
@@ -28,16 +29,31 @@ from api.models.birth_service_application import (
     Rejection,
     Withdrawal,
 )
+from api.models.page import VersionOut, named_page
 from api.pagination import DEFAULT_LIMIT
 from api.records import idempotency
 from api.records.core import ListFilters, snapshot
+from api.routers.application_docs import (
+    APPLICATIONS_TAG,
+    CORRECTION_EXAMPLE,
+    CREATE_EXAMPLE,
+    PATCH_EXAMPLE,
+    REISSUE_EXAMPLE,
+    REJECTION_EXAMPLE,
+    WITHDRAWAL_EXAMPLE,
+    examples,
+    texts,
+)
+from api.routers.merge_patch import MERGE_PATCH_JSON, merge_patch_model
+from api.routers.openapi import problems
 from api.routers.records import (
+    ETAG_HEADER,
+    LOCATION_HEADER,
     Cursor,
     FilterDate,
     IdempotencyKey,
     IfMatch,
     Limit,
-    VersionOut,
     etag,
     parse_if_match,
 )
@@ -64,9 +80,12 @@ class ChineseErrorsRoute(APIRoute):
 
 router = APIRouter(
     prefix="/birth-service-applications",
-    tags=["birth-service-applications"],
+    tags=[APPLICATIONS_TAG],
     route_class=ChineseErrorsRoute,
 )
+ApplicationPatch: Any = merge_patch_model(ApplicationIn)
+ApplicationVersion: Any = create_model("ApplicationVersion", __base__=VersionOut[ApplicationOut])
+ONE = {200: {"headers": ETAG_HEADER}}
 
 
 def shown(row: BirthServiceApplication, access: Access, code: str | None = None) -> dict[str, Any]:
@@ -89,19 +108,20 @@ def _version(if_match: str | None) -> int | None:
     return parse_if_match(if_match) if if_match is not None else None
 
 
-@router.post("", status_code=201, response_model=ApplicationOut, summary="Submit an application")
+@router.post(
+    "",
+    status_code=201,
+    response_model=ApplicationOut,
+    responses={201: {"headers": {**ETAG_HEADER, **LOCATION_HEADER}}},
+    **texts("create"),
+)
 def create(
     request: Request,
     session: SessionDep,
     access: ApplicationsWrite,
-    body: ApplicationIn,
+    body: Annotated[ApplicationIn, Body(openapi_examples=examples("create", CREATE_EXAMPLE))],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Submit for a couple; the checks against shared data run at once and are answered.
-
-    An applicant unknown to the registers is accepted with non-pass checks for the
-    reviewer; no check concerns the number of children.
-    """
     if idempotency_key:
         fingerprint = idempotency.body_fingerprint(body.model_dump(mode="json"))
         earlier = idempotency.claim(session, access, key=idempotency_key, fingerprint=fingerprint)
@@ -117,7 +137,7 @@ def create(
     return JSONResponse(data, 201, headers)
 
 
-@router.get("", summary="List applications in your jurisdiction")
+@router.get("", response_model=named_page("ApplicationPage", ApplicationOut), **texts("list"))
 def list_(
     session: SessionDep,
     access: ApplicationsRead,
@@ -130,7 +150,6 @@ def list_(
     channel: Annotated[Channel | None, Query()] = None,
     mine: Annotated[bool, Query(description="only those the caller submitted")] = False,
 ) -> dict[str, Any]:
-    """Oldest submission first; `date_from`/`date_to` bound the day of submission."""
     page = service.list_applications(
         session,
         access=access,
@@ -143,35 +162,45 @@ def list_(
     return {"items": [shown(r, access) for r in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/{application_id}", response_model=ApplicationOut, summary="Read one application")
+@router.get("/{application_id}", response_model=ApplicationOut, responses=ONE, **texts("read"))
 def read_one(application_id: str, session: SessionDep, access: ApplicationsRead) -> Response:
     return answer(service.get_application(session, application_id, access=access), access)
 
 
-@router.patch("/{application_id}", response_model=ApplicationOut, summary="Correct and resubmit")
+@router.patch(
+    "/{application_id}",
+    response_model=ApplicationOut,
+    responses={**ONE, **problems(409, 412, 428)},
+    **texts("resubmit"),
+)
 def resubmit(
     application_id: str,
     session: SessionDep,
     access: ApplicationsWrite,
-    patch: Annotated[dict[str, Any], Body(description="JSON merge patch (RFC 7396)")],
+    patch: Annotated[
+        ApplicationPatch,
+        Body(media_type=MERGE_PATCH_JSON, openapi_examples=examples("resubmit", PATCH_EXAMPLE)),
+    ],
     if_match: IfMatch = None,
 ) -> Response:
-    """Answer a correction request: the merge patch is applied, the checks run again and
-    the application is `submitted` again. Only an application in `needs_correction`."""
     row = service.resubmit_application(
         session,
         application_id,
         expected_version=parse_if_match(if_match),
-        patch=patch,
+        patch=patch.model_dump(mode="json", exclude_unset=True),
         access=access,
     )
     return answer(row, access)
 
 
-@router.get("/{application_id}/history", summary="Every version of an application")
+@router.get(
+    "/{application_id}/history",
+    response_model=named_page("ApplicationHistory", ApplicationVersion),
+    **texts("history"),
+)
 def history(application_id: str, session: SessionDep, access: ApplicationsRead) -> dict[str, Any]:
     items = [
-        VersionOut(
+        VersionOut[dict[str, Any]](
             version=v.version,
             action=v.action,
             changed_at=v.changed_at,
@@ -187,12 +216,18 @@ def history(application_id: str, session: SessionDep, access: ApplicationsRead) 
     return {"items": items, "next_cursor": None}
 
 
-@router.post("/{application_id}/issue", response_model=ApplicationOut, summary="Issue")
+TRANSITION_PROBLEMS = {**ONE, **problems(409, 412)}
+
+
+@router.post(
+    "/{application_id}/issue",
+    response_model=ApplicationOut,
+    responses=TRANSITION_PROBLEMS,
+    **texts("issue"),
+)
 def issue(
     application_id: str, session: SessionDep, access: ApplicationsReview, if_match: IfMatch = None
 ) -> Response:
-    """Issue the certificate: the answer carries `certificate_no`, `issued_on` and the
-    `verification_code`, which is shown this once and stored only as a hash."""
     outcome = service.issue(
         session, application_id, access=access, expected_version=_version(if_match)
     )
@@ -202,11 +237,15 @@ def issue(
 @router.post(
     "/{application_id}/request-correction",
     response_model=ApplicationOut,
-    summary="Send back for correction",
+    responses=TRANSITION_PROBLEMS,
+    **texts("request-correction"),
 )
 def request_correction(
     application_id: str,
-    body: CorrectionRequest,
+    body: Annotated[
+        CorrectionRequest,
+        Body(openapi_examples=examples("request-correction", CORRECTION_EXAMPLE)),
+    ],
     session: SessionDep,
     access: ApplicationsReview,
     if_match: IfMatch = None,
@@ -221,10 +260,15 @@ def request_correction(
     return answer(outcome.application, access)
 
 
-@router.post("/{application_id}/reject", response_model=ApplicationOut, summary="Reject")
+@router.post(
+    "/{application_id}/reject",
+    response_model=ApplicationOut,
+    responses=TRANSITION_PROBLEMS,
+    **texts("reject"),
+)
 def reject(
     application_id: str,
-    body: Rejection,
+    body: Annotated[Rejection, Body(openapi_examples=examples("reject", REJECTION_EXAMPLE))],
     session: SessionDep,
     access: ApplicationsReview,
     if_match: IfMatch = None,
@@ -239,15 +283,21 @@ def reject(
     return answer(outcome.application, access)
 
 
-@router.post("/{application_id}/withdraw", response_model=ApplicationOut, summary="Withdraw")
+@router.post(
+    "/{application_id}/withdraw",
+    response_model=ApplicationOut,
+    responses=TRANSITION_PROBLEMS,
+    **texts("withdraw"),
+)
 def withdraw(
     application_id: str,
     session: SessionDep,
     access: ApplicationsWrite,
-    body: Annotated[Withdrawal | None, Body()] = None,
+    body: Annotated[
+        Withdrawal | None, Body(openapi_examples=examples("withdraw", WITHDRAWAL_EXAMPLE))
+    ] = None,
     if_match: IfMatch = None,
 ) -> Response:
-    """Withdraw on the applicant's behalf; a certificate already issued is revoked."""
     outcome = service.withdraw(
         session,
         application_id,
@@ -258,16 +308,19 @@ def withdraw(
     return answer(outcome.application, access)
 
 
-@router.post("/{application_id}/reissue", response_model=ApplicationOut, summary="Reissue (补发)")
+@router.post(
+    "/{application_id}/reissue",
+    response_model=ApplicationOut,
+    responses=TRANSITION_PROBLEMS,
+    **texts("reissue"),
+)
 def reissue(
     application_id: str,
-    body: Reissue,
+    body: Annotated[Reissue, Body(openapi_examples=examples("reissue", REISSUE_EXAMPLE))],
     session: SessionDep,
     access: ApplicationsReview,
     if_match: IfMatch = None,
 ) -> Response:
-    """Replace the certificate in force by a new number and code; the old one verifies as
-    `replaced`."""
     outcome = service.reissue(
         session,
         application_id,

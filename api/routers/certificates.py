@@ -16,10 +16,19 @@ from api.deps import ApplicationsRead, SessionDep, SettingsDep, SigningKeyDep
 from api.errors import problem_response
 from api.journal.audit import person_ids_for, record_access
 from api.models import BirthServiceApplication
+from api.models.birth_service_certificate import VerificationOut
 from api.records.core import visible_record
+from api.routers.application_docs import APPLICATIONS_TAG, CERTIFICATES_TAG, texts
+from api.routers.openapi import problems
 
-router = APIRouter(prefix="/birth-service-applications", tags=["birth-service-applications"])
-public_router = APIRouter(tags=["certificates"])
+router = APIRouter(prefix="/birth-service-applications", tags=[APPLICATIONS_TAG])
+public_router = APIRouter(tags=[CERTIFICATES_TAG])
+PDF = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+JWS = {
+    "application/jose": {
+        "schema": {"type": "string", "description": "Compact JWS (header.payload.signature)"}
+    }
+}
 
 VerificationCode = Annotated[
     str | None,
@@ -48,9 +57,9 @@ def _audited(
 
 @router.get(
     "/{application_id}/certificate.pdf",
-    summary="The printable certificate (A4 PDF with a QR code of its verification URL)",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": PDF}, **problems(409)},
+    **texts("pdf"),
 )
 def pdf(
     application_id: str,
@@ -59,8 +68,6 @@ def pdf(
     settings: SettingsDep,
     code: VerificationCode = None,
 ) -> Response:
-    """The service keeps no copy of the verification code: send it (from the answer to
-    issue) in `X-Verification-Code` to have it printed and put in the QR code."""
     row = _audited(session, application_id, access, "certificate-pdf")
     document = certificate_pdf(session, row, settings=settings, code=code)
     name = f"birth-service-certificate-{row.certificate_no}.pdf"
@@ -73,9 +80,9 @@ def pdf(
 
 @router.get(
     "/{application_id}/certificate.jws",
-    summary="The certificate as a compact JWS (ES256), checkable with /.well-known/jwks.json",
     response_class=Response,
-    responses={200: {"content": {"application/jose": {}}}},
+    responses={200: {"content": JWS}, **problems(409)},
+    **texts("jws"),
 )
 def jws(
     application_id: str,
@@ -84,9 +91,6 @@ def jws(
     settings: SettingsDep,
     key: SigningKeyDep,
 ) -> Response:
-    """Claims: iss, jti, sub, iat, nbf, type, certificate_no, issued_on, issuing_authority,
-    holder and spouse ({name, id_number_masked}), household_region(_name), child_order,
-    verify_url (see api/certificates/documents.py)."""
     row = _audited(session, application_id, access, "certificate-jws")
     return Response(
         certificate_jws(session, row, settings=settings, key=key), media_type="application/jose"
@@ -105,7 +109,7 @@ def _public_access(address: str) -> Access:
     )
 
 
-@public_router.get("/v1/certificates/verify", summary="Verify a certificate (no token needed)")
+@public_router.get("/v1/certificates/verify", response_model=VerificationOut, **texts("verify"))
 def verify(
     request: Request,
     session: SessionDep,
@@ -113,9 +117,6 @@ def verify(
     certificate_no: Annotated[str, Query(min_length=1, max_length=32)],
     code: Annotated[str, Query(min_length=1, max_length=16)],
 ) -> Response:
-    """Answers exactly `{valid, issued_on, holder_name_masked, status}`; a wrong number or
-    code is `valid: false` and nothing else. `status` is `valid`, `revoked` (withdrawn
-    after issue) or `replaced` (reissued). Limited per client address (429)."""
     address = client_address(request)
     access = _public_access(address)
     throttle = app_throttle(

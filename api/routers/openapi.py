@@ -160,4 +160,9 @@ TAGS: list[dict[str, str]] = [
     {"name": "stats", "description": "统计 · Statistics"},
     {"name": "audit", "description": "审计日志 · The audit log"},
     {"name": "operations", "description": "运行状态 · Liveness, readiness, metrics"},
+    {
+        "name": "birth-service applications",
+        "description": "生育服务登记 · Birth-service registration",
+    },
+    {"name": "certificates", "description": "证明核验 · Certificate verification"},
 ]

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlmodel import SQLModel
 
 from tests import factories
 from tests.conftest import Credentials
@@ -50,27 +51,19 @@ def cursor_of(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def stored_state(app: FastAPI) -> dict[str, Any]:
+def stored_state(app: FastAPI) -> tuple[Any, ...]:
     """Row counts and version sums of the stored records: equal before and after a refusal."""
-    engine = app.state.engine
-    state: dict[str, Any] = {}
-    with engine.connect() as connection:
-        tables = app_tables(app)
-        for name in STORED_TABLES:
-            table = tables.get(name)
-            if table is None:
-                continue
-            columns = [func.count()]
-            if "version" in table.c:
-                columns.append(func.coalesce(func.sum(table.c.version), 0))
-            state[name] = tuple(connection.execute(select(*columns).select_from(table)).one())
-    return state
-
-
-def app_tables(app: FastAPI) -> dict[str, Any]:
-    from sqlmodel import SQLModel
-
-    return dict(SQLModel.metadata.tables)
+    tables = SQLModel.metadata.tables
+    measures: list[Any] = []
+    for name in STORED_TABLES:
+        table = tables.get(name)
+        if table is None:
+            continue
+        measures.append(select(func.count()).select_from(table).scalar_subquery())
+        if "version" in table.c:
+            measures.append(select(func.coalesce(func.sum(table.c.version), 0)).scalar_subquery())
+    with app.state.engine.connect() as connection:
+        return tuple(connection.execute(select(*measures)).one())
 
 
 def created(response: Any) -> Json:

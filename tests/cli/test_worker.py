@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,26 +21,12 @@ from api.config import Settings
 from api.demo.synthetic import generate
 from api.models import CrosscheckRun
 from api.validation import today_in_china
-from tests.crosscheck.support import queue
+from tests.crosscheck.support import ROOT, queue, worker_environment
 from tests.crosscheck.test_execution import store
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKER = [sys.executable, "-c", "from api.cli.main import app; app()", "worker", "--no-schedule"]
 SLOW_WORKER = [sys.executable, "-m", "tests.cli.slow_worker"]
 Headers = Callable[..., dict[str, str]]
-
-
-def worker_env(settings: Settings) -> dict[str, str]:
-    """The environment of a worker on the test's database, with short timeouts."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VITALX_")}
-    return env | {
-        "VITALX_DATABASE_URL": settings.database_url,
-        "VITALX_SIGNING_KEY_FILE": str(settings.signing_key_file),
-        "VITALX_CROSSCHECK_STALE_AFTER_SECONDS": "3",
-        "VITALX_CROSSCHECK_HEARTBEAT_SECONDS": "0.5",
-        "VITALX_CROSSCHECK_POLL_SECONDS": "0.2",
-        "PYTHONPATH": str(ROOT),
-    }
 
 
 @pytest.fixture
@@ -57,7 +42,7 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 def start(command: list[str], settings: Settings, started: list[Any]) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        command, cwd=ROOT, env=worker_env(settings), stdout=subprocess.DEVNULL
+        command, cwd=ROOT, env=worker_environment(settings), stdout=subprocess.DEVNULL
     )
     started.append(process)
     return process
@@ -77,6 +62,11 @@ def wait_for(check: Callable[[], bool], seconds: float = 90) -> None:
         time.sleep(0.1)
 
 
+def p99(seconds: list[float]) -> float:
+    ordered = sorted(seconds)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
 def test_a_run_started_through_the_api_completes_while_the_api_answers_reads(
     app: FastAPI,
     client: TestClient,
@@ -89,16 +79,24 @@ def test_a_run_started_through_the_api_completes_while_the_api_answers_reads(
     accepted = client.post("/v1/crosscheck/runs", json={}, headers=headers)
     assert accepted.status_code == 202, accepted.text
     url = f"/v1/crosscheck/runs/{accepted.json()['id']}"
-    assert client.get(url, headers=headers).json()["progress"] == {"phase": "queued", "percent": 0}
-    start(WORKER, settings, processes)
-    answers, phases = [], []
-    deadline = time.monotonic() + 120
-    while True:
+
+    def read() -> tuple[dict[str, Any], list[int], float]:
+        started = time.perf_counter()
         run = client.get(url, headers=headers)
-        answers.append(run.status_code)
-        answers.append(client.get("/v1/discrepancies?limit=5", headers=headers).status_code)
-        phases.append(run.json()["progress"]["phase"])
-        if run.json()["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+        listed = client.get("/v1/discrepancies?limit=5", headers=headers)
+        return run.json(), [run.status_code, listed.status_code], time.perf_counter() - started
+
+    idle = [read()[2] for _ in range(20)]
+    assert read()[0]["progress"] == {"phase": "queued", "percent": 0}
+    start(WORKER, settings, processes)
+    answers, phases, busy = [], [], []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        run, codes, took = read()
+        answers += codes
+        phases.append(run["progress"]["phase"])
+        busy.append(took)
+        if run["status"] in ("succeeded", "failed"):
             break
     shown = client.get(url, headers=headers).json()
     assert (shown["status"], shown["progress"], shown["error"]) == (
@@ -108,7 +106,10 @@ def test_a_run_started_through_the_api_completes_while_the_api_answers_reads(
     )
     assert shown["opened"] > 0
     assert set(answers) == {200}
-    assert phases[0] == "queued" and phases[-1] == "done"
+    assert phases[0] in ("queued", "starting", "fingerprint") and phases[-1] == "done"
+    # Reads stay quick while the worker links and writes (a floor for a busy shared machine).
+    print(f"read p99 idle {p99(idle) * 1000:.0f} ms, during the run {p99(busy) * 1000:.0f} ms")
+    assert p99(busy) <= max(2 * p99(idle), 2.0)
 
 
 def test_a_killed_workers_run_is_taken_over_by_another(

@@ -1,6 +1,8 @@
 """What the cross-check tests share: findings, callers, a stand-in engine and subject records."""
 
+import os
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -22,6 +24,7 @@ from api.validation import today_in_china
 from tests.factories import SHANGHAI, certificate_no, id_number
 
 AS_OF = date(2026, 3, 1)
+ROOT = Path(__file__).resolve().parents[2]
 SYSTEM = operator_access("crosscheck:test", "000000")
 ADMIN = operator_access("test-operator", "000000")
 T = DiscrepancyType
@@ -134,6 +137,19 @@ def run_in_foreground(engine: Engine, settings: Settings, **kwargs: Any) -> Cros
     outcome = run_now(engine, access=ADMIN, settings=settings, **kwargs)
     assert outcome is not None
     return outcome
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """The environment of a `vitalx worker` process on the test's database, with short timeouts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VITALX_")}
+    return env | {
+        "VITALX_DATABASE_URL": settings.database_url,
+        "VITALX_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "VITALX_CROSSCHECK_STALE_AFTER_SECONDS": "3",
+        "VITALX_CROSSCHECK_HEARTBEAT_SECONDS": "0.5",
+        "VITALX_CROSSCHECK_POLL_SECONDS": "0.2",
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 # -- subject records ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@ the engine finds exactly the planted discrepancies whichever convention is prese
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -28,9 +29,7 @@ def _names(data: SyntheticData) -> list[str]:
 
 
 def _placeholders(data: SyntheticData) -> list[Row]:
-    return [
-        r for r in data.iter_rows("birth") if is_placeholder(r["child_name"], r["mother_name"])
-    ]
+    return [r for r in data.iter_rows("birth") if is_placeholder(r["child_name"], r["mother_name"])]
 
 
 def _traditional(data: SyntheticData) -> list[str]:
@@ -97,8 +96,6 @@ def test_twins_get_numbered_placeholders() -> None:
 
 
 def test_placeholder_styles_cover_the_ward_conventions() -> None:
-    import random
-
     rng = random.Random(1)
     written = {placeholder(rng, "张丽", male, 1, 1, style) for style in range(9) for male in (1, 0)}
     assert {"张丽之子", "张丽之女", "张丽之男", "张丽之女儿", "男婴", "女婴", "婴儿"} <= written

@@ -23,7 +23,9 @@ def _recomputed_typo(idn: str) -> str:
 
 
 # -- placeholder child names ---------------------------------------------------------------
-@pytest.mark.parametrize("written", ["李娜之子", "男婴", "婴儿", "新生儿", "宝宝", "未取名", "无名"])
+@pytest.mark.parametrize(
+    "written", ["李娜之子", "男婴", "婴儿", "新生儿", "宝宝", "未取名", "无名"]
+)
 def test_placeholder_child_name_is_not_a_mismatch(written: str) -> None:
     b = birth(child_name=written, mother_name="李娜")
     assert run([b], [entry_for(b, person_name="王梓涵")]) == []
@@ -45,7 +47,10 @@ def test_placeholder_never_blocks_a_link() -> None:
     # no name, so the pair still links, and only the ID is reported.
     b = birth(child_name="李娜之子", mother_name="李娜")
     e = entry_for(
-        b, person_name="王梓涵", birth_certificate_no=None, mother_id_number=_recomputed_typo(MOTHER)
+        b,
+        person_name="王梓涵",
+        birth_certificate_no=None,
+        mother_id_number=_recomputed_typo(MOTHER),
     )
     f = only(run([b], [e]), DiscrepancyType.ATTRIBUTE_MISMATCH)
     assert f.fields == ("mother_id_number",)

@@ -47,7 +47,8 @@ def prepare_births(run: Run) -> None:
     A placeholder child name (张丽之子, 男婴 ...) becomes no name at all; the mother's
     name is kept in its comparable form, as it blocks duplicate records.
     """
-    mname = run.fold_names("births_in", "mother_name")
+    run.fold("SELECT mother_name FROM births_in")
+    mname, join = run.folded("mother_name", "fm")
     placeholder = placeholder_sql("child_name", "mother_name")
     run.con.execute(
         f"""
@@ -62,7 +63,7 @@ def prepare_births(run: Run) -> None:
                {mname} AS mname, coalesce(birth_order, 1) AS birth_order,
                coalesce(status, 'registered') = 'registered' AND voided_at IS NULL AS live,
                coalesce(created_at, birth_datetime) AS created
-        FROM births_in {run.fold_join("births_in", "mother_name")}
+        FROM births_in {join}
         """
     )
     nonrep, aliases = _chains(run)
@@ -152,16 +153,27 @@ def duplicates(run: Run) -> list[tuple[int, int]]:
           AND (x.mid = y.mid OR id_close(x.mid, y.mid))
         """
     )
+    # Names agree when one is missing, when they are one name written two ways, or when
+    # they read the same (a homophone typed by one of the clerks).
+    run.fold("SELECT na FROM dcand WHERE na <> nb UNION SELECT nb FROM dcand WHERE na <> nb")
+    fa, join_a = run.folded("d.na", "fa")
+    fb, join_b = run.folded("d.nb", "fb")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE dnames AS
+        SELECT d.a, d.b, d.na, d.nb, d.na IS NULL OR d.nb IS NULL OR {fa} = {fb} AS same
+        FROM dcand d {join_a} {join_b}
+        """
+    )
     run.ensure_pinyin(
-        "SELECT na FROM dcand WHERE na <> nb UNION SELECT nb FROM dcand WHERE na <> nb"
+        "SELECT na FROM dnames WHERE NOT same UNION SELECT nb FROM dnames WHERE NOT same"
     )
     pairs = con.execute(
         """
-        SELECT d.a, d.b, x.created, x.cert, x.h, y.created, y.cert, y.h FROM dcand d
+        SELECT d.a, d.b, x.created, x.cert, x.h, y.created, y.cert, y.h FROM dnames d
         JOIN u0 x ON x.id = d.a JOIN u0 y ON y.id = d.b
         LEFT JOIN pk pa ON pa.nname = d.na LEFT JOIN pk pb ON pb.nname = d.nb
-        WHERE d.na IS NULL OR d.nb IS NULL OR d.na = d.nb
-           OR pa.pnorm = pb.pnorm OR pa.key = pb.key
+        WHERE d.same OR pa.key = pb.key
         """
     ).fetchall()
     uf = _UnionFind()

@@ -60,8 +60,7 @@ _LEVELS = """
     CAST(CASE WHEN efid IS NULL OR ufid IS NULL THEN 1 WHEN efid = ufid THEN 3
          WHEN NOT id_close(efid, ufid) THEN 0
          WHEN id_valid(efid) AND id_valid(ufid) THEN 4 ELSE 2 END AS TINYINT) AS l_fid,
-    CAST(CASE WHEN un IS NULL OR en IS NULL THEN 1
-         WHEN un = en OR pu.pnorm = pe.pnorm THEN 3
+    CAST(CASE WHEN un IS NULL OR en IS NULL THEN 1 WHEN same_name THEN 3
          WHEN pu.key = pe.key THEN 2 ELSE 0 END AS TINYINT) AS l_name
 """
 
@@ -83,7 +82,21 @@ def score_candidates(run: Run, births: str, entries: str, *, accept: bool = True
         FROM cand c JOIN {births} u ON u.id = c.uid JOIN {entries} e ON e.id = c.eid
         """
     )
-    run.ensure_pinyin("SELECT un FROM cj WHERE un <> en UNION SELECT en FROM cj WHERE un <> en")
+    # Names as stored first; the fold (names.py) only for pairs whose names differ, and
+    # pinyin keys only for names that differ even then.
+    run.fold("SELECT un FROM cj WHERE un <> en UNION SELECT en FROM cj WHERE un <> en")
+    fu, join_u = run.folded("cj.un", "fu")
+    fe, join_e = run.folded("cj.en", "fe")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cj AS
+        SELECT cj.*, coalesce(un = en OR {fu} = {fe}, false) AS same_name
+        FROM cj {join_u} {join_e}
+        """
+    )
+    run.ensure_pinyin(
+        "SELECT un FROM cj WHERE NOT same_name UNION SELECT en FROM cj WHERE NOT same_name"
+    )
     scored = f"""
         SELECT *, {scoring.score_sql()} AS score FROM (
             SELECT cid, ch, uid, eid, eh, rdiff, dm, {_LEVELS}

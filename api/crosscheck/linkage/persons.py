@@ -132,13 +132,14 @@ def prepare_persons(run: Run) -> None:
 
     Names are in their comparable form (張偉 = 张伟 = 张 伟), as they block duplicates.
     """
-    name = run.fold_names("persons_in", "name")
+    run.fold("SELECT name FROM persons_in")
+    name, join = run.folded("name", "fn")
     run.con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE p AS
         SELECT _i AS id, norm_id(id_number) AS nid, {name} AS name, sex, birth_date,
                household_region AS region, marital_status AS ms
-        FROM persons_in {run.fold_join("persons_in", "name")}
+        FROM persons_in {join}
         WHERE voided_at IS NULL AND coalesce(status, 'active') <> 'cancelled'
           AND id_number IS NOT NULL
         """

@@ -84,49 +84,50 @@ class Run:
         """Register a small Python-built table under `name`."""
         self.con.register(name, pa.table(columns))
 
-    def ensure_pinyin(self, names_sql: str) -> None:
-        """Add rows to `pk(nname, pnorm, key)` for the names `names_sql` yields that it lacks.
+    def _new_names(self, names_sql: str, table: str, where: str = "true") -> list[str]:
+        """Return the distinct names of `names_sql` matching `where` not yet in `table`."""
+        rows = self.con.execute(
+            f"SELECT DISTINCT n FROM ({names_sql}) t(n) WHERE n IS NOT NULL AND {where} "
+            f"AND n NOT IN (SELECT nname FROM {table})"
+        ).fetchall()
+        return [r[0] for r in rows]
 
-        `pnorm` is the comparable form (`names.normalize_name`), `key` the pinyin key.
-        """
-        names = [
-            r[0]
-            for r in self.con.execute(
-                f"SELECT DISTINCT n FROM ({names_sql}) t(n) "
-                "WHERE n IS NOT NULL AND n NOT IN (SELECT nname FROM pk)"
-            ).fetchall()
-        ]
-        if not names:
-            return
-        self.register(
-            "_pk_new",
-            {
-                "nname": pa.array(names, pa.string()),
-                "pnorm": pa.array([normalize_name(n) for n in names], pa.string()),
-                "key": pa.array([pinyin_key(n) for n in names], pa.string()),
-            },
-        )
-        self.con.execute("INSERT INTO pk SELECT * FROM _pk_new")
-        self.con.unregister("_pk_new")
+    def fold(self, names_sql: str) -> None:
+        """Add to `nf(nname, pnorm)` the comparable form of the names the fold changes.
 
-    def fold_names(self, table: str, column: str) -> str:
-        """Prepare the comparable form of `table.column`; return SQL for it (join `pk`).
-
-        Only names the fold would change go through Python (see `names.fold_pattern`);
-        the returned expression needs `LEFT JOIN pk AS f_<column> ON f_<column>.nname = ...`,
-        which `fold_join` writes.
+        Only those go through Python (`names.fold_pattern` flags them in SQL); any other
+        name is its own comparable form: see `folded`.
         """
         pattern = fold_pattern().replace("'", "''")
-        self.ensure_pinyin(
-            f"SELECT DISTINCT {column} FROM {table} WHERE regexp_matches({column}, '{pattern}')"
-        )
-        alias = f"f_{column}"
-        return f"CASE WHEN {alias}.nname IS NULL THEN {column} ELSE {alias}.pnorm END"
+        names = self._new_names(names_sql, "nf", f"regexp_matches(n, '{pattern}')")
+        if names:
+            folded = [normalize_name(n) for n in names]
+            self.register(
+                "_nf_new",
+                {"nname": pa.array(names, pa.string()), "pnorm": pa.array(folded, pa.string())},
+            )
+            self.con.execute("INSERT INTO nf SELECT * FROM _nf_new")
+            self.con.unregister("_nf_new")
 
     @staticmethod
-    def fold_join(table: str, column: str) -> str:
-        """Return the join that `fold_names` expressions over `table.column` need."""
-        return f"LEFT JOIN pk AS f_{column} ON f_{column}.nname = {table}.{column}"
+    def folded(name_sql: str, alias: str) -> tuple[str, str]:
+        """Return (the comparable form of `name_sql`, the join on `nf` it needs)."""
+        return (
+            f"CASE WHEN {alias}.nname IS NULL THEN {name_sql} ELSE {alias}.pnorm END",
+            f"LEFT JOIN nf AS {alias} ON {alias}.nname = {name_sql}",
+        )
+
+    def ensure_pinyin(self, names_sql: str) -> None:
+        """Add to `pk(nname, key)` the pinyin keys of the names `names_sql` yields."""
+        names = self._new_names(names_sql, "pk")
+        if names:
+            keys = [pinyin_key(n) for n in names]
+            self.register(
+                "_pk_new",
+                {"nname": pa.array(names, pa.string()), "key": pa.array(keys, pa.string())},
+            )
+            self.con.execute("INSERT INTO pk SELECT * FROM _pk_new")
+            self.con.unregister("_pk_new")
 
 
 _POSITIONS: list[pa.Array] = []
@@ -163,5 +164,6 @@ def open_run(
         ids[kind] = tbl.column("id")
         con.register(name, tbl)
     con.execute(_MACROS + _ID_VALID)
-    con.execute("CREATE TEMP TABLE pk (nname VARCHAR, pnorm VARCHAR, key VARCHAR)")
+    con.execute("CREATE TEMP TABLE pk (nname VARCHAR, key VARCHAR)")
+    con.execute("CREATE TEMP TABLE nf (nname VARCHAR, pnorm VARCHAR)")
     return Run(con, as_of, ids)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 from api.demo.synthetic.children import Children, Delivery
@@ -110,6 +109,7 @@ class Families(Children):
         rng = self.rng
         r = rng.random()
         plurality = 3 if r < self.p_triplets else 2 if r < self.p_triplets + self.p_twins else 1
+        unrecorded = rng.random() < 0.005  # born elsewhere: registered here without a record
         birth_region = region if rng.random() < 0.8 else rng.choice(self.regions)
         dl = Delivery(
             day=d,
@@ -118,17 +118,15 @@ class Families(Children):
             facility=f"H{birth_region}{rng.randrange(100):02d}",
             mother=mother,
             father=father,
-            plurality=1,
+            plurality=1 if unrecorded else min(plurality, budget - self.n_children),
             style=rng.randrange(PLACEHOLDER_STYLES),
             written_mother=self.ward.name(mother[1]),
         )
-        if rng.random() < 0.005:  # born elsewhere: registered here without a record
+        if unrecorded:
             self.unrecorded_child(dl, surname, taken, 0)
             return
-        plurality = min(plurality, budget - self.n_children)
-        dl = replace(dl, plurality=plurality)
         minute = rng.randrange(0, 23 * 60 - 60)  # multiple births stay on one day
         seq = 0
-        for order in range(1, plurality + 1):
+        for order in range(1, dl.plurality + 1):
             minute += rng.randint(3, 15) if order > 1 else 0
             seq = self.child(dl, order, minute, surname, taken, seq)

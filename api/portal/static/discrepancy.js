@@ -54,7 +54,7 @@ const HTML = `
         <h2 id="assign-title">指派承办人</h2>
         <div class="inline-form">
           <div class="field">
-            <label for="assign-to">承办人</label>
+            <label for="assign-to">指派给</label>
             <select id="assign-to" name="assignee"></select>
           </div>
           <button type="submit" id="assign-submit">指派</button>
