@@ -35,9 +35,12 @@ from pydantic import BaseModel
 from api import app as app_module
 from api.access.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
 from api.access.principal import Access, Principal
+from api.applications.kind import APPLICATIONS
+from api.certificates.issuing import issue_certificate
 from api.db import unit_of_work
 from api.models import CrosscheckRun, Discrepancy
 from api.models.birth import BirthIn
+from api.models.birth_service_application import ApplicationIn
 from api.models.household_entry import HouseholdEntryIn
 from api.models.marriage import MarriageIn
 from api.models.person import PersonIn
@@ -90,6 +93,10 @@ CROSSCHECK_RUN = {HC, ADMIN, SUPERVISOR}
 CROSSCHECK_RESOLVE = {HC, ADMIN, CLERK, REVIEWER, SUPERVISOR}
 FEED_READ = {MH, PS, CA, HC, ADMIN}
 AUDIT_READ = {AUDITOR, ADMIN}
+APPLICATIONS_READ = APPLICATIONS_WRITE = {HC, ADMIN, CLERK, REVIEWER, SUPERVISOR}
+APPLICATIONS_REVIEW = {HC, ADMIN, REVIEWER, SUPERVISOR}
+# /v1 routes answered without a token (interface §4: certificate verification).
+PUBLIC_V1 = {"GET /v1/certificates/verify"}
 
 
 # -- the table -----------------------------------------------------------------------------
@@ -136,6 +143,34 @@ def registry_rules(
         f"GET /v1/{resource}/{{id}}/history": Rule(read, R, resource),
         # Lines outside the jurisdiction are rejected one by one in a 200 answer.
         f"POST /v1/{resource}:import": Rule(write, A, body=lambda _: new(), ndjson=True),
+    }
+
+
+def application_rules() -> dict[str, Rule]:
+    """Birth-service applications: each transition on an application in the status it needs."""
+    url = "/v1/birth-service-applications"
+    submitted, issued = "applications", "applications-issued"
+    return {
+        f"POST {url}": Rule(APPLICATIONS_WRITE, C, body=lambda _: factories.application_body()),
+        f"GET {url}": Rule(APPLICATIONS_READ, A),
+        f"GET {url}/{{id}}": Rule(APPLICATIONS_READ, R, submitted),
+        f"PATCH {url}/{{id}}": Rule(
+            APPLICATIONS_WRITE, R, "applications-needing-correction", lambda _: NO_CHANGE
+        ),
+        f"GET {url}/{{id}}/history": Rule(APPLICATIONS_READ, R, submitted),
+        f"POST {url}/{{id}}/issue": Rule(APPLICATIONS_REVIEW, R, submitted),
+        f"POST {url}/{{id}}/request-correction": Rule(
+            APPLICATIONS_REVIEW, R, submitted, lambda _: {"reasons": ["矩阵测试"]}
+        ),
+        f"POST {url}/{{id}}/reject": Rule(
+            APPLICATIONS_REVIEW, R, submitted, lambda _: {"reason": "矩阵测试"}
+        ),
+        f"POST {url}/{{id}}/withdraw": Rule(APPLICATIONS_WRITE, R, submitted, lambda _: {}),
+        f"POST {url}/{{id}}/reissue": Rule(
+            APPLICATIONS_REVIEW, R, issued, lambda _: {"reason": "矩阵测试"}
+        ),
+        f"GET {url}/{{id}}/certificate.pdf": Rule(APPLICATIONS_READ, R, issued),
+        f"GET {url}/{{id}}/certificate.jws": Rule(APPLICATIONS_READ, R, issued),
     }
 
 
@@ -195,6 +230,7 @@ POLICY: dict[str, Rule] = {
     },
     "GET /v1/feed": Rule(FEED_READ, A),
     "GET /v1/audit-events": Rule(AUDIT_READ, A),
+    **application_rules(),
 }
 
 
@@ -240,9 +276,34 @@ RECORD_SEEDS: dict[
 }
 
 
+APPLICATION_STATUSES = {
+    "applications": "submitted",
+    "applications-needing-correction": "needs_correction",
+    "applications-issued": "issued",
+}
+
+
+def _seed_application(session: Any, target: str) -> Seeded:
+    # Written in the status the call needs at version 1 (the call sends If-Match: "1").
+    body = ApplicationIn.model_validate(factories.application_body())
+    status = APPLICATION_STATUSES[target]
+    extra = {"status": status, "checks": [], "status_history": [], "created_by": "matrix"}
+    row = records.create_record(
+        session, APPLICATIONS, body=body, access=_service_access(HC), extra=extra
+    )
+    if status == "issued":
+        issued = issue_certificate(session, row, issued_by="matrix", today=today_in_china())
+        row.certificate_no = issued.certificate.certificate_no
+        row.issued_on = issued.certificate.issued_on
+        session.add(row)
+    return Seeded(row.id, {})
+
+
 def seed(app: FastAPI, target: str) -> Seeded:
     """Create the record a call names, in RECORD_REGION, through the services."""
     with unit_of_work(app.state.engine) as session:
+        if target in APPLICATION_STATUSES:
+            return _seed_application(session, target)
         if target in RECORD_SEEDS:
             kind, schema, new, department = RECORD_SEEDS[target]
             body = schema.model_validate(new())
@@ -343,7 +404,7 @@ def tokens_of(credentials: Credentials) -> dict[tuple[str, bool], dict[str, str]
 
 
 def test_every_v1_route_is_in_the_policy_table(app: FastAPI) -> None:
-    served = {route_key(m, p) for m, p in v1_routes(app)}
+    served = {route_key(m, p) for m, p in v1_routes(app)} - PUBLIC_V1
     missing = sorted(served - POLICY.keys())
     stale = sorted(POLICY.keys() - served)
     assert not missing, f"/v1 routes without a row in POLICY: {missing}"
@@ -366,6 +427,9 @@ def test_every_v1_route_answers_401_without_a_token(app: FastAPI, client: TestCl
     }
     wrong = {}
     for method, path in v1_routes(app):
+        if route_key(method, path) in PUBLIC_V1:
+            assert path in public_paths
+            continue
         assert path not in public_paths
         response = client.request(method, path.replace("{", "").replace("}", ""))
         challenge = response.headers.get("WWW-Authenticate")
