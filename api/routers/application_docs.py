@@ -133,7 +133,7 @@ _TEXTS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def texts(operation: str) -> dict[str, str]:
+def texts(operation: str) -> dict[str, Any]:
     """`summary` and `description` of an operation, 中文 · English."""
     zh, en, about_zh, about_en = _TEXTS[operation]
     return {"summary": f"{zh} · {en}", "description": f"{about_zh}\n\n{about_en}"}

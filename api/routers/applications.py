@@ -85,7 +85,7 @@ router = APIRouter(
 )
 ApplicationPatch: Any = merge_patch_model(ApplicationIn)
 ApplicationVersion: Any = create_model("ApplicationVersion", __base__=VersionOut[ApplicationOut])
-ONE = {200: {"headers": ETAG_HEADER}}
+ONE: dict[int | str, dict[str, Any]] = {200: {"headers": ETAG_HEADER}}
 
 
 def shown(row: BirthServiceApplication, access: Access, code: str | None = None) -> dict[str, Any]:
@@ -149,7 +149,7 @@ def list_(
     date_to: FilterDate = None,
     channel: Annotated[Channel | None, Query()] = None,
     mine: Annotated[bool, Query(description="only those the caller submitted")] = False,
-) -> dict[str, Any]:
+) -> JSONResponse:
     page = service.list_applications(
         session,
         access=access,
@@ -159,7 +159,8 @@ def list_(
         limit=limit,
         cursor=cursor,
     )
-    return {"items": [shown(r, access) for r in page.items], "next_cursor": page.next_cursor}
+    items = [shown(r, access) for r in page.items]
+    return JSONResponse({"items": items, "next_cursor": page.next_cursor})
 
 
 @router.get("/{application_id}", response_model=ApplicationOut, responses=ONE, **texts("read"))
@@ -198,7 +199,7 @@ def resubmit(
     response_model=named_page("ApplicationHistory", ApplicationVersion),
     **texts("history"),
 )
-def history(application_id: str, session: SessionDep, access: ApplicationsRead) -> dict[str, Any]:
+def history(application_id: str, session: SessionDep, access: ApplicationsRead) -> JSONResponse:
     items = [
         VersionOut[dict[str, Any]](
             version=v.version,
@@ -213,10 +214,10 @@ def history(application_id: str, session: SessionDep, access: ApplicationsRead) 
         ).model_dump(mode="json")
         for v in service.application_history(session, application_id, access=access)
     ]
-    return {"items": items, "next_cursor": None}
+    return JSONResponse({"items": items, "next_cursor": None})
 
 
-TRANSITION_PROBLEMS = {**ONE, **problems(409, 412)}
+TRANSITION_PROBLEMS: dict[int | str, dict[str, Any]] = {**ONE, **problems(409, 412)}
 
 
 @router.post(
