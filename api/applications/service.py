@@ -163,21 +163,32 @@ def _move(
     )
 
 
+def _certify(
+    session: Session,
+    row: BirthServiceApplication,
+    transition: machine.Transition,
+    access: Access,
+    reasons: list[str],
+) -> Outcome:
+    # A new certificate in force: its number and date on the application, its code answered.
+    issued = issue_certificate(
+        session, row, issued_by=access.principal.subject, today=today_in_china()
+    )
+    columns = {
+        "certificate_no": issued.certificate.certificate_no,
+        "issued_on": issued.certificate.issued_on,
+    }
+    _move(session, row, transition, access, reasons, columns)
+    return Outcome(row, issued.code)
+
+
 def issue(
     session: Session, application_id: str, *, access: Access, expected_version: int | None = None
 ) -> Outcome:
     """Issue the certificate of a submitted application; its code is in this answer only."""
     row = _locked(session, application_id, access, expected_version)
     machine.check_allowed(machine.ISSUE, row.status)
-    issued = issue_certificate(
-        session, row, issued_by=access.principal.subject, today=today_in_china()
-    )
-    certificate = {
-        "certificate_no": issued.certificate.certificate_no,
-        "issued_on": issued.certificate.issued_on,
-    }
-    _move(session, row, machine.ISSUE, access, [], certificate)
-    return Outcome(row, issued.code)
+    return _certify(session, row, machine.ISSUE, access, [])
 
 
 def reissue(
@@ -192,15 +203,7 @@ def reissue(
     row = _locked(session, application_id, access, expected_version)
     machine.check_allowed(machine.REISSUE, row.status)
     end_certificate(session, row, CertificateStatus.REPLACED, reason)
-    issued = issue_certificate(
-        session, row, issued_by=access.principal.subject, today=today_in_china()
-    )
-    certificate = {
-        "certificate_no": issued.certificate.certificate_no,
-        "issued_on": issued.certificate.issued_on,
-    }
-    _move(session, row, machine.REISSUE, access, [reason], certificate)
-    return Outcome(row, issued.code)
+    return _certify(session, row, machine.REISSUE, access, [reason])
 
 
 def request_correction(
