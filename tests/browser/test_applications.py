@@ -139,7 +139,7 @@ def test_a_clerk_submits_sees_checks_and_a_reviewer_issues_a_verifiable_certific
     row = review.locator(f'#review-queue tr[data-id="{application_id}"]')
     row.get_by_role("button", name="办理").click()
     expect(review.locator("#review-checks tbody tr")).to_have_count(6)
-    expect(review.locator("#review-history li")).to_have_count(1)
+    expect(review.locator("#review-history > li")).to_have_count(1)
     review.get_by_role("button", name="发证", exact=True).click()
     expect(review.locator("#issued-box")).to_be_visible()
     certificate_no = review.locator("#issued-no").inner_text()
@@ -208,3 +208,51 @@ def test_the_dashboard_charts_the_online_share(tab: Tab, expect: Any) -> None:
     expect(chart).to_be_visible()
     assert chart.locator("rect.bar").count() > 0
     expect(page.locator("#chart-online-share .figure")).to_contain_text("%")
+
+
+def test_a_clerk_answers_a_correction_request_and_resubmits(
+    tab: Tab, portal: Portal, staff: None, expect: Any
+) -> None:
+    import httpx
+
+    def bearer(username: str) -> dict[str, str]:
+        response = httpx.post(
+            portal.url("/oauth/token"),
+            data={"grant_type": "password", "username": username, "password": STAFF_PASSWORD},
+        )
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    url = portal.url("/v1/birth-service-applications")
+    body = {
+        "applicant": {"id_number": "420202199203150029", "name": "王芳", "phone": "13800138000"},
+        "household_region": "420202",
+        "residence_region": "420202",
+        "child_order": 2,
+        "channel": "counter",
+        "commitment": True,
+    }
+    created = httpx.post(url, json=body, headers=bearer(CLERK)).json()
+    sent_back = httpx.post(
+        f"{url}/{created['id']}/request-correction",
+        json={"reasons": ["联系电话无法接通，请核实"]},
+        headers=bearer(REVIEWER),
+    )
+    assert sent_back.status_code == 200, sent_back.text
+
+    page = tab.page
+    log_in(page, CLERK)
+    page.get_by_role("link", name="生育服务登记").click()
+    page.get_by_label("申请状态").select_option("needs_correction")
+    page.get_by_role("button", name="筛选").click()
+    row = page.locator(f'#my-applications tr[data-id="{created["id"]}"]')
+    row.get_by_role("button", name="查看").click()
+    page.get_by_role("button", name="补正并重新提交").click()
+    expect(page.locator("#correction-note")).to_contain_text("联系电话无法接通，请核实")
+    _applicant(page).get_by_label("联系电话").fill("13900139000")
+    page.get_by_role("button", name="重新提交", exact=True).click()
+
+    detail = page.locator("#application-detail")
+    expect(detail).to_have_attribute("data-status", "submitted")
+    expect(detail).to_contain_text("13900139000")
+    expect(page.locator("#application-history > li")).to_have_count(3)
+    assert script_errors(tab) == []

@@ -91,10 +91,11 @@ const HTML = `
   </section>
 
   <section class="card" aria-labelledby="my-applications-title">
-    <h2 id="my-applications-title">我的申请</h2>
+    <h2 id="my-applications-title">申请跟踪</h2>
     <form method="post" id="my-applications-filter" class="inline-form" novalidate>
       <div class="field"><label for="my-status">申请状态</label>
         <select id="my-status"><option value="">全部状态</option></select></div>
+      <div class="field checkbox"><label><input id="my-only" type="checkbox" checked> 只看本人提交的</label></div>
       <button type="submit" class="secondary">筛选</button>
     </form>
     <p id="my-applications-error" class="error" role="alert"></p>
@@ -310,7 +311,8 @@ async function open(id) {
 async function loadMine({ more = false } = {}) {
   const body = $("my-applications").tBodies[0];
   $("my-applications-error").textContent = "";
-  const params = new URLSearchParams({ mine: "true", limit: "20" });
+  const params = new URLSearchParams({ limit: "20" });
+  if ($("my-only").checked) params.set("mine", "true");
   if ($("my-status").value) params.set("status", $("my-status").value);
   if (more && nextCursor) params.set("cursor", nextCursor);
   try {
