@@ -51,6 +51,7 @@ def present(row: Row, access: Access) -> dict[str, Any]:
         data[who] = {part: row[f"{who}_{part}"] for part in parts}
         data[who]["id_number"] = shown_id_number(row[f"{who}_id_number"], access)
     data["household_region_name"] = region_full_name(row["household_region"])
+    data["residence_region_name"] = region_full_name(row["residence_region"])
     return data
 
 

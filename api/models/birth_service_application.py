@@ -203,6 +203,7 @@ class ApplicationOut(RecordOut):
     household_region: str
     household_region_name: str | None
     residence_region: str
+    residence_region_name: str | None
     channel: Channel
     commitment: bool
     status: ApplicationStatus

@@ -62,7 +62,7 @@ export function renderFacts(list, app) {
     ["本次登记子女孩次", `第${app.child_order}孩`],
     ["预产期", app.expected_due_date || "—"],
     ["户籍地", app.household_region_name || app.household_region],
-    ["现居住地", app.residence_region],
+    ["现居住地", app.residence_region_name || app.residence_region],
     ["办理渠道", label(CHANNELS, app.channel)],
     ["承诺制", app.commitment ? "申请人已书面承诺" : "未承诺（需提交证明材料）"],
     ["提交时间", shownInstant(app.created_at)],
@@ -124,7 +124,9 @@ export function listRow(app, actions, { compact = false } = {}) {
   const row = el("tr");
   row.dataset.id = app.id;
   row.dataset.status = app.status;
-  cell(row, shownInstant(app.created_at)).className = "nowrap";
+  // A narrow queue shows the month and day only ("12-02 16:14"): this year's work.
+  const when = shownInstant(app.created_at);
+  cell(row, compact ? when.slice(5) : when).className = "nowrap";
   cell(row, app.applicant.name);
   if (!compact) {
     cell(row, `第${app.child_order}孩`);
