@@ -10,7 +10,9 @@ from api.models import Marriage, Person
 from tests.factories import id_number
 
 
-def _person(session: Session, *, sex: str = "female", name: str = "王芳", **fields: object) -> Person:
+def _person(
+    session: Session, *, sex: str = "female", name: str = "王芳", **fields: object
+) -> Person:
     born = date(1993, 5, 20) if sex == "male" else date(1995, 3, 4)
     person = Person(
         id_number=id_number(sex=sex, birth_date=born),

@@ -8,6 +8,11 @@ from api.models.birth_service_application import ApplicationIn
 from tests.factories import application_body
 
 
+def _applicant(**override: str) -> dict[str, object]:
+    person = {"id_number": "420202199503040021", "name": "王芳", "phone": "13800138000"}
+    return {"applicant": {**person, **override}}
+
+
 def _errors(**override: object) -> dict[str, str]:
     try:
         ApplicationIn.model_validate(application_body(**override))
@@ -19,14 +24,22 @@ def _errors(**override: object) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("override", "field", "message"),
     [
-        ({"applicant": {"id_number": "42020219950304002", "name": "王芳", "phone": "13800138000"}}, "applicant.id_number", "公民身份号码应为18位"),
-        ({"applicant": {"id_number": "420202199503040021", "name": "", "phone": "13800138000"}}, "applicant.name", "姓名不能为空"),
-        ({"applicant": {"id_number": "420202199503040021", "name": "王·", "phone": "13800138000"}}, "applicant.name", "姓名中的间隔号“·”位置不正确"),
-        ({"residence_region": "12345"}, "residence_region", "行政区划代码应为6位（或9位、12位统计用区划代码）"),
+        (_applicant(id_number="42020219950304002"), "applicant.id_number", "公民身份号码应为18位"),
+        (_applicant(name=""), "applicant.name", "姓名不能为空"),
+        (_applicant(name="王·"), "applicant.name", "姓名中的间隔号“·”位置不正确"),
+        (
+            {"residence_region": "12345"},
+            "residence_region",
+            "行政区划代码应为6位（或9位、12位统计用区划代码）",
+        ),
         ({"child_order": "2"}, "child_order", "应为整数"),
         ({"child_order": 21}, "child_order", "不能大于20"),
         ({"commitment": "yes"}, "commitment", "应为是或否（true/false）"),
-        ({"marriage_certificate_no": "J 1"}, "marriage_certificate_no", "结婚证字号只能包含字母、数字和“-”，最长32位"),
+        (
+            {"marriage_certificate_no": "J 1"},
+            "marriage_certificate_no",
+            "结婚证字号只能包含字母、数字和“-”，最长32位",
+        ),
         ({"expected_due_date": "2999-01-01"}, "expected_due_date", "预产期不能晚于今天起300天"),
         ({"胎儿性别": "男"}, "胎儿性别", FETAL_SEX_PROHIBITED),
     ],

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from api.certificates.documents import issuing_authority, verification_url
 from api.certificates.issuing import (
     CODE_ALPHABET,
+    Issued,
     end_certificate,
     issue_certificate,
     mask_name,
@@ -46,13 +47,15 @@ def test_codes_are_short_unguessable_and_typed_forgivingly() -> None:
     assert mask_name("周芳") == "周*" and mask_name("阿卜杜·热合曼") == "阿******"
 
 
+def _issue(session: Session, day: date, region: str = "420202") -> Issued:
+    return issue_certificate(session, _application(session, region), issued_by="r", today=day)
+
+
 def test_numbers_carry_the_county_and_year_and_count_up(session: Session) -> None:
-    first = issue_certificate(session, _application(session), issued_by="r", today=date(2026, 5, 1))
-    second = issue_certificate(session, _application(session), issued_by="r", today=date(2026, 5, 2))
-    elsewhere = issue_certificate(
-        session, _application(session, "420281001"), issued_by="r", today=date(2026, 5, 2)
-    )
-    next_year = issue_certificate(session, _application(session), issued_by="r", today=date(2027, 1, 1))
+    first = _issue(session, date(2026, 5, 1))
+    second = _issue(session, date(2026, 5, 2))
+    elsewhere = _issue(session, date(2026, 5, 2), "420281001")
+    next_year = _issue(session, date(2027, 1, 1))
 
     assert first.certificate.certificate_no == "420202-2026-000001"
     assert second.certificate.certificate_no == "420202-2026-000002"
@@ -61,7 +64,7 @@ def test_numbers_carry_the_county_and_year_and_count_up(session: Session) -> Non
 
 
 def test_only_a_hash_of_the_code_is_stored(session: Session) -> None:
-    issued = issue_certificate(session, _application(session), issued_by="r", today=date(2026, 5, 1))
+    issued = _issue(session, date(2026, 5, 1))
 
     stored = session.exec(select(BirthServiceCertificate)).one()
     assert issued.code not in stored.code_hash
