@@ -1,5 +1,7 @@
 """The application factory."""
 
+import gc
+
 from fastapi import Depends, FastAPI
 
 from api.access.revocation import RevocationList
@@ -93,4 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prefix="/v1",
             dependencies=[Depends(get_principal), Depends(limit_harvesting)],
         )
+    return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as each worker process of `vitalx serve` builds it, the process tuned to serve."""
+    app = create_app()
+    # What is built by now lives as long as the process: the cycle collector need not scan
+    # it again, nor run every 700 allocations (together ~15% of an audited read's CPU).
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     return app

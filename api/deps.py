@@ -109,6 +109,11 @@ async def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """Verify the bearer token (cached once verified) and that it is not revoked."""
+    # Route aliases declare scopes, which FastAPI's dependency cache keys on: without this,
+    # a route's router-level check and its alias would each verify the same token.
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
     if credentials is None:
         raise Unauthorized("A bearer access token is required.", token_sent=False)
     settings: Settings = request.app.state.settings

@@ -87,7 +87,7 @@ def server_env(database_url: str, workdir: Path) -> dict[str, str]:
 
 @contextmanager
 def running_server(
-    database_url: str, workdir: Path, *, app: str = "api.app:create_app", workers: int = 1
+    database_url: str, workdir: Path, *, app: str = "api.app:create_served_app", workers: int = 1
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start uvicorn on a free loopback port in a child process; stop it at the end."""
     port = free_port()

@@ -81,14 +81,14 @@ def _version() -> str:
 def dataset(n: int, hard: bool, seed: int) -> tuple[Path, Path]:
     """Return (sqlite file, truth pickle) for a population, generating it once."""
     OUT.mkdir(parents=True, exist_ok=True)
-    stem = OUT / f"syn-{n}-{'hard' if hard else 'normal'}-s{seed}-{AS_OF:%Y%m%d}-{_version()}"
+    stem = OUT / f"syn-{n}-{'hard' if hard else 'standard'}-s{seed}-{AS_OF:%Y%m%d}-{_version()}"
     db, truth = stem.with_suffix(".sqlite"), stem.with_suffix(".truth.pkl")
     if db.exists() and truth.exists():
         return db, truth
     t0 = time.perf_counter()
     data = generate(n, seed=seed, hard=hard, as_of=AS_OF)
     print(
-        f"  generated {n:,} births ({'hard' if hard else 'normal'}) in "
+        f"  generated {n:,} births ({'hard' if hard else 'standard'}) in "
         f"{time.perf_counter() - t0:.0f} s",
         file=sys.stderr,
         flush=True,

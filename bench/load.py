@@ -31,8 +31,9 @@ CROWD = 200
 CROWD_SECONDS = 5.0
 TIMEOUT_SECONDS = 10
 
-# A file of request targets with at least `n` lines: record ids (GET) or JSON bodies (POST).
-Targets = Callable[[int], Path]
+# A file of request targets for a run of so many seconds: record ids (GET), or enough fresh
+# JSON bodies (POST) that no body is sent twice.
+Targets = Callable[[float], Path]
 
 
 @dataclass
@@ -88,12 +89,10 @@ def profile(url: str, mode: str, targets: Targets, *, token: str, seconds: float
     def run(
         phase_seconds: float, connections: int, rate: float = 0.0, threads: int | None = None
     ) -> Run:
-        # A generous bound on what the phase can send: 20,000 req/s.
-        file = targets(int(20_000 * phase_seconds) if mode == "post" else 0)
         return run_wrk(
             url,
             mode,
-            file,
+            targets(phase_seconds),
             token=token,
             seconds=phase_seconds,
             connections=connections,
@@ -113,13 +112,17 @@ def _python_profile(
     url: str, mode: str, targets: Targets, *, token: str, seconds: float
 ) -> Profile:
     """The same phases with the asyncio client (used only when wrk is not installed)."""
-    lines = targets(int(5_000 * seconds)).read_text(encoding="utf-8").splitlines()
     method = "POST" if mode == "post" else "GET"
-    load = pyload.Load(url, method, lines, token)
-    load.closed(CONNECTIONS, 3.0)
-    saturated = load.closed(CONNECTIONS, seconds)
+
+    def load(phase_seconds: float) -> pyload.Load:
+        lines = targets(phase_seconds).read_text(encoding="utf-8").splitlines()
+        return pyload.Load(url, method, lines, token)
+
+    load(3.0).closed(CONNECTIONS, 3.0)
+    saturated = load(seconds).closed(CONNECTIONS, seconds)
     rate = 0.8 * saturated.rate
-    paced = load.paced(CONNECTIONS, rate, seconds)
-    spike = load.paced(SPIKE_FACTOR * CONNECTIONS, SPIKE_FACTOR * rate, SPIKE_SECONDS)
-    crowd = load.closed(CROWD, CROWD_SECONDS)
+    paced = load(seconds).paced(CONNECTIONS, rate, seconds)
+    spiked = SPIKE_FACTOR * CONNECTIONS, SPIKE_FACTOR * rate
+    spike = load(SPIKE_SECONDS).paced(*spiked, SPIKE_SECONDS)
+    crowd = load(CROWD_SECONDS).closed(CROWD, CROWD_SECONDS)
     return Profile(saturated, paced, spike, crowd, "python (httpx; wrk not installed)")

@@ -5,6 +5,8 @@ from bench.pyload import Run
 
 READ_RATIO_TARGET = 0.5
 P99_TARGET_MS = 50.0
+# OpenCRVS's published registration latency (95th percentile), for creates.
+WRITE_P99_TARGET_MS = 350.0
 
 
 def _latency(run: Run) -> str:
@@ -15,28 +17,33 @@ def _row(label: str, ours: str, anchor: str, ratio: str) -> None:
     print(f"  {label:<30}{ours:>24}{anchor:>24}   {ratio}")
 
 
-def print_comparison(label: str, ours: Profile, anchor_label: str, anchor: Profile) -> None:
+def print_comparison(
+    label: str,
+    ours: Profile,
+    anchor_label: str,
+    anchor: Profile,
+    *,
+    ratio_target: float | None = READ_RATIO_TARGET,
+    p99_target_ms: float = P99_TARGET_MS,
+) -> None:
     """A table of both profiles: throughput, p50/p99 per phase, errors, ratios."""
     print(f"  load generator: {ours.tool}")
     _row("", label[:23], anchor_label[:23], "ratio")
     s, a = ours.saturated, anchor.saturated
     ratio = s.rate / a.rate if a.rate else 0.0
-    verdict = "met" if ratio >= READ_RATIO_TARGET else "MISSED"
-    _row(
-        "saturation (16 conns) req/s",
-        f"{s.rate:,.0f}",
-        f"{a.rate:,.0f}",
-        f"{ratio:.2f}  (target >= {READ_RATIO_TARGET}: {verdict})",
-    )
+    verdict = ""
+    if ratio_target is not None:
+        verdict = f"  (target >= {ratio_target}: {'met' if ratio >= ratio_target else 'MISSED'})"
+    _row("saturation (16 conns) req/s", f"{s.rate:,.0f}", f"{a.rate:,.0f}", f"{ratio:.2f}{verdict}")
     _row("  p50 / p99", _latency(s), _latency(a), f"p99 {_ratio(s.p99_ms, a.p99_ms)}")
     p, q = ours.paced, anchor.paced
-    verdict = "met" if p.p99_ms <= P99_TARGET_MS else "MISSED"
+    verdict = "met" if p.p99_ms <= p99_target_ms else "MISSED"
     _row("80% of own saturation, req/s", f"{p.rate:,.0f}", f"{q.rate:,.0f}", "")
     _row(
         "  p50 / p99 from schedule",
         _latency(p),
         _latency(q),
-        f"p99 {_ratio(p.p99_ms, q.p99_ms)}  (ours <= {P99_TARGET_MS:g} ms: {verdict})",
+        f"p99 {_ratio(p.p99_ms, q.p99_ms)}  (ours <= {p99_target_ms:g} ms: {verdict})",
     )
     for name, mine, theirs in (
         ("5x spike (80 conns): errors", ours.spike, anchor.spike),

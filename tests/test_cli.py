@@ -183,7 +183,7 @@ def test_serve_runs_the_app_factory_under_uvicorn(monkeypatch: pytest.MonkeyPatc
     result = runner.invoke(cli, ["serve", "--port", "8123", "--workers", "2"])
     assert result.exit_code == 0, result.output
     ((args, kwargs),) = calls
-    assert args == ("api.app:create_app",)
+    assert args == ("api.app:create_served_app",)
     assert kwargs == {"factory": True, "host": "127.0.0.1", "port": 8123, "workers": 2}
     assert "http://127.0.0.1:8123/docs" in result.stdout
     assert "http://127.0.0.1:8123/portal/" in result.stdout

@@ -4,6 +4,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -97,18 +98,39 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _sqlite_instant(value: Any) -> str | None:
+    # UTCDateTime's bind processing on SQLite (naive UTC text, microseconds always shown),
+    # without its three layers of calls: the same text, a fraction of the cost.
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: instants must carry an offset")
+    text: str = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return text
+
+
 def _sqlite_executemany(session: Session, table: Table, rows: Sequence[Row]) -> None:
-    # The statement SQLAlchemy would run, with the same bind processors (so instants are
+    # The statement SQLAlchemy would run, with the same bind processing (so instants are
     # stored in its text format), minus its per-parameter bookkeeping: a third of the cost.
     connection = session.connection()
     dialect = connection.dialect
     view = _text_json_view(table)
     statement = str(insert(view).compile(dialect=dialect))
-    columns = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in view.columns]
-    params = [
-        tuple(process(row[name]) if process else row[name] for name, process in columns)
-        for row in rows
+    values_of = itemgetter(*(c.name for c in view.columns))
+    processed = [
+        (i, _sqlite_instant if isinstance(c.type, UTCDateTime) else process)
+        for i, c in enumerate(view.columns)
+        if (process := c.type.dialect_impl(dialect).bind_processor(dialect))
     ]
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = values_of(row)
+        if processed:
+            mutable = list(values)
+            for i, process in processed:
+                mutable[i] = process(mutable[i])
+            values = tuple(mutable)
+        params.append(values)
     connection.exec_driver_sql(statement, params)
 
 

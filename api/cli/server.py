@@ -80,7 +80,9 @@ def serve(
         console.print("  cross-check worker started (--no-worker to run it elsewhere)")
     try:
         # An import string with factory=True, so that each worker builds its own app.
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(
+            "api.app:create_served_app", factory=True, host=host, port=port, workers=workers
+        )
     finally:
         if worker is not None:
             worker.stop()

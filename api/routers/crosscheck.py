@@ -13,6 +13,8 @@ from api.models.crosscheck_run import (
     CrosscheckRunPage,
 )
 from api.pagination import DEFAULT_LIMIT
+from api.routers.crosscheck_docs import RUN_EXAMPLE, examples, texts
+from api.routers.openapi import problems
 from api.routers.records import Cursor, Limit
 
 router = APIRouter(prefix="/crosscheck", tags=["crosscheck"])
@@ -23,14 +25,17 @@ RunId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9A-Za-z-]
     "/runs",
     status_code=202,
     response_model=CrosscheckRunAccepted,
-    summary="发起比对（交由比对进程执行）— Queue a cross-check of a region for the worker",
+    responses=problems(409),
+    **texts("run-create"),
 )
 def start_run(
     request: Request,
     response: Response,
     session: SessionDep,
     access: CrosscheckRun,
-    body: Annotated[CrosscheckRunIn | None, Body()] = None,
+    body: Annotated[
+        CrosscheckRunIn | None, Body(openapi_examples=examples("run", RUN_EXAMPLE))
+    ] = None,
 ) -> CrosscheckRunAccepted:
     wanted = body or CrosscheckRunIn()
     run = crosscheck.request_run(session, access=access, region=wanted.region, as_of=wanted.as_of)
@@ -41,7 +46,7 @@ def start_run(
 @router.get(
     "/runs",
     response_model=CrosscheckRunPage,
-    summary="本辖区比对记录 — Cross-check runs in your jurisdiction, newest first",
+    **texts("run-list"),
 )
 def list_runs(
     session: SessionDep,
@@ -58,7 +63,7 @@ def list_runs(
 @router.get(
     "/runs/{run_id}",
     response_model=CrosscheckRunOut,
-    summary="比对进度与结果 — One cross-check run, with its progress",
+    **texts("run-read"),
 )
 def read_run(run_id: RunId, session: SessionDep, access: CrosscheckRead) -> CrosscheckRunOut:
     return CrosscheckRunOut.of(crosscheck.get_run(session, run_id, access=access))

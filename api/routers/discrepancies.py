@@ -2,14 +2,14 @@
 resolve in bulk, history, and the monthly closure report (销号)."""
 
 from collections.abc import Iterator
-from typing import IO, Annotated, Any, Literal
+from typing import IO, Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from api.crosscheck import assignment, report, summary, worklist
-from api.crosscheck.export import XLSX_MEDIA_TYPE, Export, export_list, export_report
+from api.crosscheck.export import Export, export_list, export_report
 from api.crosscheck.linkage.findings import DiscrepancyType
 from api.crosscheck.report import ClosureReport
 from api.crosscheck.summary import DiscrepancyPage, DiscrepancyView
@@ -30,6 +30,16 @@ from api.models.discrepancy import (
 )
 from api.models.discrepancy_comment import CommentOut, CommentPage
 from api.pagination import DEFAULT_LIMIT
+from api.routers.crosscheck_docs import (
+    ASSIGN_EXAMPLE,
+    BULK_EXAMPLE,
+    COMMENT_EXAMPLE,
+    FILES,
+    RESOLVE_EXAMPLE,
+    examples,
+    texts,
+)
+from api.routers.openapi import problems
 from api.routers.records import Cursor, Limit, etag
 from api.validation import Day, today_in_china
 
@@ -41,7 +51,6 @@ Username = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[
 Month = Annotated[
     str | None, Query(min_length=7, max_length=7, description="YYYY-MM; default this month.")
 ]
-FILES: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX_MEDIA_TYPE: {}, "text/csv": {}}}}
 
 
 def _stream(file: IO[bytes]) -> Iterator[bytes]:
@@ -67,7 +76,7 @@ def _download(export: Export, name: str, cap: int) -> StreamingResponse:
     "",
     response_model=DiscrepancyPage,
     responses=FILES,
-    summary="比对工作清单 — The worklist in your jurisdiction, soonest due first (or a file)",
+    **texts("list"),
 )
 def list_discrepancies(
     session: SessionDep,
@@ -111,7 +120,7 @@ def list_discrepancies(
     "/report",
     response_model=ClosureReport,
     responses=FILES,
-    summary="比对问题销号月报 — Monthly closure report by region (JSON, CSV or xlsx)",
+    **texts("report"),
 )
 def closure_report(
     session: SessionDep,
@@ -133,10 +142,12 @@ def closure_report(
 @router.post(
     "/bulk-resolve",
     response_model=BulkResolveOut,
-    summary="批量处理 — Resolve several discrepancies with one resolution and note",
+    **texts("bulk-resolve"),
 )
 def bulk_resolve(
-    body: BulkResolveBody, session: SessionDep, access: CrosscheckResolve
+    body: Annotated[BulkResolveBody, Body(openapi_examples=examples("bulk", BULK_EXAMPLE))],
+    session: SessionDep,
+    access: CrosscheckResolve,
 ) -> BulkResolveOut:
     done = worklist.bulk_resolve(
         session, body.ids, resolution=body.resolution, note=body.note, access=access
@@ -148,7 +159,7 @@ def bulk_resolve(
 @router.get(
     "/{discrepancy_id}",
     response_model=DiscrepancyView,
-    summary="比对问题详情 — One discrepancy, with whom it is about",
+    **texts("read"),
 )
 def read_discrepancy(
     discrepancy_id: DiscrepancyId, response: Response, session: SessionDep, access: CrosscheckRead
@@ -161,11 +172,12 @@ def read_discrepancy(
 @router.post(
     "/{discrepancy_id}/resolve",
     response_model=DiscrepancyView,
-    summary="处理比对问题 — Resolve a discrepancy",
+    responses=problems(409),
+    **texts("resolve"),
 )
 def resolve_discrepancy(
     discrepancy_id: DiscrepancyId,
-    body: ResolveBody,
+    body: Annotated[ResolveBody, Body(openapi_examples=examples("resolve", RESOLVE_EXAMPLE))],
     response: Response,
     session: SessionDep,
     access: CrosscheckResolve,
@@ -180,11 +192,12 @@ def resolve_discrepancy(
 @router.post(
     "/{discrepancy_id}/assign",
     response_model=DiscrepancyView,
-    summary="指派承办人 — Assign a discrepancy to a staff user of its region",
+    responses=problems(409),
+    **texts("assign"),
 )
 def assign_discrepancy(
     discrepancy_id: DiscrepancyId,
-    body: AssignBody,
+    body: Annotated[AssignBody, Body(openapi_examples=examples("assign", ASSIGN_EXAMPLE))],
     response: Response,
     session: SessionDep,
     access: CrosscheckResolve,
@@ -197,7 +210,7 @@ def assign_discrepancy(
 @router.get(
     "/{discrepancy_id}/assignees",
     response_model=AssigneeList,
-    summary="可指派人员 — Staff users a discrepancy may be assigned to",
+    **texts("assignees"),
 )
 def list_assignees(
     discrepancy_id: DiscrepancyId, session: SessionDep, access: CrosscheckResolve
@@ -211,7 +224,7 @@ def list_assignees(
 @router.get(
     "/{discrepancy_id}/comments",
     response_model=CommentPage,
-    summary="办理意见 — Comments on a discrepancy, oldest first",
+    **texts("comments"),
 )
 def list_comments(
     discrepancy_id: DiscrepancyId, session: SessionDep, access: CrosscheckRead
@@ -224,10 +237,13 @@ def list_comments(
     "/{discrepancy_id}/comments",
     status_code=201,
     response_model=CommentOut,
-    summary="添加办理意见 — Comment on a discrepancy",
+    **texts("comment"),
 )
 def add_comment(
-    discrepancy_id: DiscrepancyId, body: CommentBody, session: SessionDep, access: CrosscheckResolve
+    discrepancy_id: DiscrepancyId,
+    body: Annotated[CommentBody, Body(openapi_examples=examples("comment", COMMENT_EXAMPLE))],
+    session: SessionDep,
+    access: CrosscheckResolve,
 ) -> CommentOut:
     comment = assignment.add_comment(session, discrepancy_id, body=body.body, access=access)
     return CommentOut.model_validate(comment, from_attributes=True)
@@ -236,7 +252,7 @@ def add_comment(
 @router.get(
     "/{discrepancy_id}/history",
     response_model=DiscrepancyHistory,
-    summary="处理记录 — Every version of a discrepancy",
+    **texts("history"),
 )
 def discrepancy_history(
     discrepancy_id: DiscrepancyId, session: SessionDep, access: CrosscheckRead

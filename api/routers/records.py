@@ -10,6 +10,7 @@ from pydantic import BaseModel, create_model
 from sqlmodel import Session
 
 from api.access.principal import Access
+from api.db import run_read
 from api.deps import SessionDep
 from api.errors import FieldError, PreconditionFailed, PreconditionRequired
 from api.models.base import VoidBody
@@ -208,14 +209,16 @@ def _add_read(r: Registry) -> None:
         responses={200: {"headers": ETAG_HEADER}},
         **r.texts("read"),
     )
-    def read_one(
+    async def read_one(
         record_id: str,
         session: SessionDep,
         access: read,  # type: ignore[valid-type]
     ) -> Response:
-        return r.answer(
-            session, records.get_record(session, kind, record_id, access=access), access
-        )
+        def work() -> Response:
+            row = records.get_record(session, kind, record_id, access=access)
+            return r.answer(session, row, access)
+
+        return await run_read(session, work)
 
 
 def _add_correct(r: Registry) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final
 
@@ -27,6 +28,11 @@ _CJK_RANGES: Final[tuple[tuple[int, int], ...]] = (
     (0x30000, 0x3134F),  # Extension G
     (0x31350, 0x323AF),  # Extension H
 )
+
+# The common name, nothing but Chinese characters, matched in one precompiled pass: such a
+# name needs neither the per-character rules nor dot normalisation below.
+_CJK_CLASS: Final = "".join(f"{chr(low)}-{chr(high)}" for low, high in _CJK_RANGES)
+_CJK_ONLY: Final = re.compile(f"[{_CJK_CLASS}]{{1,{NAME_MAX_LENGTH}}}")
 
 # Dots that keyboards, fonts and OCR put where the middle dot of a minority name belongs.
 _DOT_LOOKALIKES: Final = frozenset(
@@ -106,6 +112,8 @@ def normalize_person_name(value: str) -> str:
     """Validate a person's name (1–64 characters) and return it with look-alike dots as '·'."""
     if not isinstance(value, str):
         raise TypeError(f"name must be a string, not {type(value).__name__}")
+    if _CJK_ONLY.fullmatch(value):
+        return value
     if not value:
         raise ValueError("name must not be empty")
     for char in value:

@@ -73,6 +73,23 @@ def _walk(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
             yield from _walk(item, (*path, str(index)))
 
 
+def _printable(value: Any) -> bool:
+    # The common case in one quick pass: every key and string printable holds no control.
+    if isinstance(value, str):
+        return value.isprintable()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not (isinstance(key, str) and key.isprintable() and _printable(item)):
+                return False
+    elif isinstance(value, list | tuple):
+        for item in value:
+            if not _printable(item):
+                return False
+    return True
+
+
 def control_character_paths(value: Any) -> list[str]:
     """The dotted paths of the strings (and keys) in a JSON value that hold control characters."""
+    if _printable(value):
+        return []
     return [printable_name(".".join(path)) for path in _walk(value, ())]

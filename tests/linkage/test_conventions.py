@@ -87,6 +87,35 @@ def test_twins_with_numbered_placeholders_link_one_to_one() -> None:
     assert run(twins, entries[::-1]) == []
 
 
+def test_unnamed_triplets_link_right_when_a_sibling_entry_has_typos() -> None:
+    # Three boys not named yet. The first one's entry has both identifiers mistyped, the
+    # second one's has no certificate number: only the first entry's near certificate
+    # tells the first two apart, and the twin rank alone would pair them the wrong way.
+    kids = [
+        birth(
+            child_name=f"李娜之男({n})",
+            mother_name="李娜",
+            plurality=3,
+            birth_order=i + 1,
+            birth_datetime=local(2026, 1, 10, 10, 5 * i),
+        )
+        for i, n in enumerate("一二三")
+    ]
+    cert = kids[0]["certificate_no"]
+    first = entry_for(
+        kids[0],
+        seq=11,
+        person_name="王浩宇",
+        birth_certificate_no=cert[0] + cert[2] + cert[1] + cert[3:],
+        mother_id_number=MOTHER[:15] + ("9" if MOTHER[15] != "9" else "7") + MOTHER[16:],
+    )
+    second = entry_for(kids[1], seq=13, person_name="王浩然", birth_certificate_no=None)
+    third = entry_for(kids[2], seq=15, person_name="王浩天")
+    f = only(run(kids, [first, second, third]), DiscrepancyType.ATTRIBUTE_MISMATCH)
+    assert f.subject_ids == {kids[0]["id"], first["id"]}
+    assert f.fields == ("certificate_no", "mother_id_number")
+
+
 def test_mother_name_and_twin_number_placeholder_is_no_name() -> None:
     b = birth(child_name="李娜大宝", mother_name="李娜", plurality=2, birth_order=1)
     sister = birth(

@@ -458,3 +458,19 @@ def test_another_womans_valid_id_one_digit_away_is_not_a_typo() -> None:
     )
     assert f.fields == ("mother_id_number",)
     assert f.details["comparison"]["mother_id_number"]["level"] == "one_edit_valid_ids"
+
+
+def test_a_valid_neighbour_id_that_is_nobodys_is_a_typo_of_a_registered_mother() -> None:
+    # The mother is on the person register and the number the entry cites is nobody's:
+    # a typo whose check character was recomputed, not another woman.
+    b = birth(child_name=None)
+    first17 = MOTHER[:15] + ("9" if MOTHER[15] != "9" else "7") + MOTHER[16]
+    neighbour = first17 + id_number_check_char(first17)
+    e = entry_for(b, birth_certificate_no=None, mother_id_number=neighbour)
+    mother = person(id_number=MOTHER, name="李娜", birth_date=date(1995, 5, 5))
+    f = only(run([b], [e], [mother]), DiscrepancyType.ATTRIBUTE_MISMATCH)
+    assert f.details["comparison"]["mother_id_number"]["level"] == "one_edit"
+    # When the neighbour is a registered woman too, the number may well be hers.
+    other = person(id_number=neighbour, name="赵敏", birth_date=date(1995, 5, 5))
+    g = only(run([b], [e], [mother, other]), DiscrepancyType.ATTRIBUTE_MISMATCH)
+    assert g.details["comparison"]["mother_id_number"]["level"] == "one_edit_valid_ids"

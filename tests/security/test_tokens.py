@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from api.security import tokens
 from api.security.keys import SigningKey, generate_pem, jwks, signing_key_from_pem
 from api.security.tokens import (
     MAX_TOKEN_BYTES,
@@ -242,3 +243,59 @@ def test_credential_round_trips_and_refuses_a_changed_payload(key: SigningKey, k
     changed = b64url(json.dumps({"certificate_no": "HB2026000001", "holder": "李娜"}).encode())
     with pytest.raises(InvalidToken):
         verify_credential(f"{header}.{changed}.{signature}", keys=keys)
+
+
+# -- the verification cache: a token verified once is not verified again while valid ------
+
+
+def test_a_verified_token_is_not_verified_again(
+    key: SigningKey, keys: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = forged(key, claims(jti="cached-1"))
+    first = decode(token, keys)
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("verified twice")
+
+    monkeypatch.setattr(tokens.jwt, "decode", refuse)
+    assert decode(token, keys) == first
+
+
+def test_a_cached_tokens_signature_with_another_payload_is_refused(
+    key: SigningKey, keys: dict
+) -> None:
+    token = forged(key, claims(jti="cached-2"))
+    decode(token, keys)
+    header, _, signature = token.split(".")
+    widened = segment(claims(jti="cached-2", region="000000"))
+    with pytest.raises(InvalidToken, match="signature"):
+        decode(f"{header}.{widened}.{signature}", keys)
+
+
+def test_the_cache_forgets_a_token_once_it_has_expired(
+    key: SigningKey, keys: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tokens.VerifiedTokens()
+    body = claims(jti="cached-3", exp=int(time.time()) + 60)
+    token = forged(key, body)
+    cache.put(token, key, ISSUER, AUDIENCE, body)
+    assert cache.get(token, keys, ISSUER, AUDIENCE) == body
+    # jose allows the same leeway; past it, the token is verified afresh (and refused).
+    later = time.time() + 60 + tokens.LEEWAY_SECONDS
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    assert cache.get(token, keys, ISSUER, AUDIENCE) is None
+
+
+def test_a_cached_token_is_not_accepted_for_another_audience(key: SigningKey, keys: dict) -> None:
+    token = forged(key, claims(jti="cached-4"))
+    decode(token, keys)
+    with pytest.raises(InvalidToken):
+        decode_access_token(token, keys=keys, issuer=ISSUER, audience="another-api")
+
+
+def test_a_cached_token_is_refused_once_its_key_is_withdrawn(key: SigningKey, keys: dict) -> None:
+    token = forged(key, claims(jti="cached-5"))
+    decode(token, keys)
+    other = signing_key_from_pem(generate_pem())
+    with pytest.raises(InvalidToken, match="key id"):
+        decode(token, {other.kid: other})

@@ -22,7 +22,9 @@ def test_line_breaks_and_tabs_are_allowed_in_free_text_only() -> None:
     assert check_no_control_characters("宫内单活胎，\n胎心规律。") == "宫内单活胎，\n胎心规律。"
 
 
-@pytest.mark.parametrize("text", ["王芳", "买买提·艾力", "𠮷野", "\U00031350", "Zoë O'Neil", "", " "])
+@pytest.mark.parametrize(
+    "text", ["王芳", "买买提·艾力", "𠮷野", "\U00031350", "Zoë O'Neil", "", " "]
+)
 def test_ordinary_text_passes(text: str) -> None:
     assert not has_control_characters(text)
 

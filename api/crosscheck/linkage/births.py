@@ -132,6 +132,28 @@ def duplicates(run: Run) -> list[tuple[int, int]]:
     the same characters or pinyin). Candidate pairs come from blocks on the mother's ID
     and on the mother's name with the birth date, so a mistyped ID is still caught.
     """
+    pairs = _same_child(run)
+    uf = _UnionFind()
+    order: dict[int, tuple[Any, ...]] = {}
+    for a, b, *rest in pairs:
+        order[a], order[b] = tuple(rest[:3]), tuple(rest[3:])
+        uf.union(a, b)
+    # The first record entered is the original: it represents the cluster.
+    members = [(m, min(g, key=order.__getitem__)) for g in uf.groups() for m in g]
+    run.register(
+        "_dmember",
+        {
+            "uid": pa.array([m for m, _ in members], pa.int32()),
+            "cid": pa.array([c for _, c in members], pa.int32()),
+        },
+    )
+    _units(run)
+    ordered = sorted((order[a], a, order[b], b) for a, b, *_ in pairs)
+    return [(a, b) if oa <= ob else (b, a) for oa, a, ob, b in ordered]
+
+
+def _same_child(run: Run) -> list[tuple[Any, ...]]:
+    """Return (a, b, then created, cert, hash of each) for pairs of records of one child."""
     con = run.con
     cand = """
         SELECT x.id AS a, y.id AS b FROM u0 x JOIN u0 y
@@ -168,7 +190,7 @@ def duplicates(run: Run) -> list[tuple[int, int]]:
     run.ensure_pinyin(
         "SELECT na FROM dnames WHERE NOT same UNION SELECT nb FROM dnames WHERE NOT same"
     )
-    pairs = con.execute(
+    return con.execute(
         """
         SELECT d.a, d.b, x.created, x.cert, x.h, y.created, y.cert, y.h FROM dnames d
         JOIN u0 x ON x.id = d.a JOIN u0 y ON y.id = d.b
@@ -176,22 +198,12 @@ def duplicates(run: Run) -> list[tuple[int, int]]:
         WHERE d.same OR pa.key = pb.key
         """
     ).fetchall()
-    uf = _UnionFind()
-    order: dict[int, tuple[Any, ...]] = {}
-    for a, b, *rest in pairs:
-        order[a], order[b] = tuple(rest[:3]), tuple(rest[3:])
-        uf.union(a, b)
-    # The first record entered is the original: it represents the cluster.
-    members = [(m, min(g, key=order.__getitem__)) for g in uf.groups() for m in g]
-    run.register(
-        "_dmember",
-        {
-            "uid": pa.array([m for m, _ in members], pa.int32()),
-            "cid": pa.array([c for _, c in members], pa.int32()),
-        },
-    )
-    # Twin rank: only mothers with several births on one day need one.
-    con.execute(
+
+
+def _units(run: Run) -> None:
+    """Create `u`: live units with their cluster (`cid`, `ch`) and twin rank (`rk`)."""
+    # Only mothers with several births on one day need a rank.
+    run.con.execute(
         """
         CREATE OR REPLACE TEMP TABLE u AS
         WITH c AS (
@@ -208,5 +220,3 @@ def duplicates(run: Run) -> list[tuple[int, int]]:
         SELECT c.*, reps.h AS ch, reps.rk FROM c JOIN reps ON reps.id = c.cid
         """
     )
-    ordered = sorted((order[a], a, order[b], b) for a, b, *_ in pairs)
-    return [(a, b) if oa <= ob else (b, a) for oa, a, ob, b in ordered]

@@ -14,6 +14,8 @@ Order of work, and why:
     deciding what is unregistered, as they change what "unregistered" means.
  3. Blocking → scoring → one-to-one assignment, twice: exact keys, then deletion
     neighbourhoods for what is left (pairs.py, with blocking.py, scoring.py, assignment.py).
+    Pairs that tie on score in the first pass (unnamed twins, an entry without the
+    certificate number) wait for the second, where near identifiers can tell them apart.
  4. Findings from what linked (attribute mismatches) and what did not (report.py).
  5. Person-side checks: duplicate persons, marital status (persons.py).
 
@@ -37,6 +39,9 @@ Decisions (interface §4 leaves them open):
    against the medical certificate); both regions are in `details`.
  - The father's ID is scored (it rescues entries whose mother ID was mistyped) but never
    reported, as it is not one of the interface's mismatch fields.
+ - Two valid parent IDs one edit apart are weak evidence (they may be two women born on
+   one day), unless the birth's parent is on the person register and the entry's number
+   is nobody's: then it is a typo whose check character was recomputed.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ and spaces inside names. `normalize_name` folds all of them: NFKC, then traditio
 simplified one character at a time (`t2s_table`, taken from OpenCC's tables: names are not
 phrases), then separators dropped.
 
-The engine folds in Python only the names that need it: `FOLD_PATTERN` matches every name
-that `normalize_name` would change (a regex DuckDB evaluates over millions of rows in
+The engine folds in Python only the names that need it: `fold_pattern()` matches every
+name that `normalize_name` would change (a regex DuckDB evaluates over millions of rows in
 milliseconds), so everything else is compared as stored.
 """
 

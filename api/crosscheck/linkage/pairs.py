@@ -9,6 +9,8 @@ homophones (table `pk`).
 
 from __future__ import annotations
 
+import duckdb
+
 from api.crosscheck.linkage import assignment, blocking, scoring
 from api.crosscheck.linkage.placeholders import placeholder_sql
 from api.crosscheck.linkage.run import Run
@@ -56,13 +58,56 @@ _LEVELS = """
          WHEN abs(eday - uday) = 1 THEN 2 ELSE 0 END AS TINYINT) AS l_date,
     CAST(CASE WHEN emid IS NULL THEN 1 WHEN emid = umid THEN 3
          WHEN NOT id_close(emid, umid) THEN 0
-         WHEN id_valid(emid) AND id_valid(umid) THEN 4 ELSE 2 END AS TINYINT) AS l_mid,
+         WHEN id_valid(emid) AND id_valid(umid) AND NOT (umid_known AND NOT emid_known)
+         THEN 4 ELSE 2 END AS TINYINT) AS l_mid,
     CAST(CASE WHEN efid IS NULL OR ufid IS NULL THEN 1 WHEN efid = ufid THEN 3
          WHEN NOT id_close(efid, ufid) THEN 0
-         WHEN id_valid(efid) AND id_valid(ufid) THEN 4 ELSE 2 END AS TINYINT) AS l_fid,
+         WHEN id_valid(efid) AND id_valid(ufid) AND NOT (ufid_known AND NOT efid_known)
+         THEN 4 ELSE 2 END AS TINYINT) AS l_fid,
     CAST(CASE WHEN un IS NULL OR en IS NULL THEN 1 WHEN same_name THEN 3
          WHEN pu.key = pe.key THEN 2 ELSE 0 END AS TINYINT) AS l_name
 """
+
+
+def _name_agreement(run: Run) -> str:
+    """Return the SQL of `cj` with `same_name`: one name, however it is written."""
+    # Names as stored first; the fold (names.py) only for pairs whose names differ, and
+    # pinyin keys only for names that differ even then.
+    run.fold("SELECT un FROM cj WHERE un <> en UNION SELECT en FROM cj WHERE un <> en")
+    fu, join_u = run.folded("cj.un", "fu")
+    fe, join_e = run.folded("cj.en", "fe")
+    with_names = f"""
+        SELECT cj.*, coalesce(un = en OR {fu} = {fe}, false) AS same_name
+        FROM cj {join_u} {join_e}
+    """
+    differ = f"SELECT un, en FROM ({with_names}) WHERE NOT same_name AND un <> en"
+    run.ensure_pinyin(f"SELECT un FROM ({differ}) UNION SELECT en FROM ({differ})")
+    return with_names
+
+
+def _known_people(con: duckdb.DuckDBPyConnection, pairs: str) -> str:
+    """Return the SQL of `pairs` with `*_known`: whether a parent's near ID is a person's.
+
+    Two valid ID numbers one edit apart may be two women (the weak level). But when the
+    birth's mother is on the person register and the number the entry cites is nobody's,
+    the entry's number is a typo whose check character was recomputed, not a neighbour.
+    Only the few IDs of such near pairs are looked up.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _known_ids AS
+        SELECT DISTINCT x AS nid FROM (
+            SELECT unnest([emid, umid]) AS x FROM cj WHERE emid <> umid AND id_close(emid, umid)
+            UNION ALL
+            SELECT unnest([efid, ufid]) FROM cj WHERE efid <> ufid AND id_close(efid, ufid))
+        WHERE x IN (SELECT id_number FROM persons_in WHERE voided_at IS NULL)
+        """
+    )
+    known = ", ".join(
+        f"coalesce({c} IN (SELECT nid FROM _known_ids), false) AS {c}_known"
+        for c in ("emid", "umid", "efid", "ufid")
+    )
+    return f"SELECT *, {known} FROM ({pairs})"
 
 
 def score_candidates(run: Run, births: str, entries: str, *, accept: bool = True) -> None:
@@ -82,26 +127,12 @@ def score_candidates(run: Run, births: str, entries: str, *, accept: bool = True
         FROM cand c JOIN {births} u ON u.id = c.uid JOIN {entries} e ON e.id = c.eid
         """
     )
-    # Names as stored first; the fold (names.py) only for pairs whose names differ, and
-    # pinyin keys only for names that differ even then.
-    run.fold("SELECT un FROM cj WHERE un <> en UNION SELECT en FROM cj WHERE un <> en")
-    fu, join_u = run.folded("cj.un", "fu")
-    fe, join_e = run.folded("cj.en", "fe")
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE cj AS
-        SELECT cj.*, coalesce(un = en OR {fu} = {fe}, false) AS same_name
-        FROM cj {join_u} {join_e}
-        """
-    )
-    run.ensure_pinyin(
-        "SELECT un FROM cj WHERE NOT same_name UNION SELECT en FROM cj WHERE NOT same_name"
-    )
+    pairs = _known_people(con, _name_agreement(run))
     scored = f"""
         SELECT *, {scoring.score_sql()} AS score FROM (
             SELECT cid, ch, uid, eid, eh, rdiff, dm, {_LEVELS}
-            FROM cj LEFT JOIN pk pu ON pu.nname = cj.un
-            LEFT JOIN pk pe ON pe.nname = cj.en)
+            FROM ({pairs}) p LEFT JOIN pk pu ON pu.nname = p.un
+            LEFT JOIN pk pe ON pe.nname = p.en)
     """
     # Members of a duplicate cluster compete for the entry: keep the best one (the
     # original on a tie). Everything else is one unit per cluster already.
@@ -123,11 +154,37 @@ def score_candidates(run: Run, births: str, entries: str, *, accept: bool = True
     )
 
 
+def _defer_ties(con: duckdb.DuckDBPyConnection) -> None:
+    """Leave to the second pass every entry or birth whose best pairs tie on score.
+
+    Twins or triplets without names yet (placeholders) and an entry without the
+    certificate number score the same against each sibling; only the twin rank tells
+    them apart, and the rank is off when a sibling's entry carries a mistyped mother ID
+    (it is not in the mother's group). The second pass sees that entry too, through its
+    near identifiers, so the siblings are settled together on score.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE cp AS
+        WITH top AS (
+            SELECT *, max(score) OVER (PARTITION BY eid) AS best_e,
+                      max(score) OVER (PARTITION BY cid) AS best_u FROM cp),
+        tied_e AS (SELECT eid FROM top WHERE score = best_e
+                   GROUP BY eid HAVING count(DISTINCT cid) > 1),
+        tied_u AS (SELECT cid FROM top WHERE score = best_u
+                   GROUP BY cid HAVING count(DISTINCT eid) > 1)
+        SELECT * FROM cp
+        WHERE eid NOT IN (SELECT eid FROM tied_e) AND cid NOT IN (SELECT cid FROM tied_u)
+        """
+    )
+
+
 def link_pairs(run: Run) -> None:
     """Run both blocking passes and fill `links` one-to-one."""
     con = run.con
     blocking.exact_candidates(con)
     score_candidates(run, "u", "e")
+    _defer_ties(con)
     con.execute("CREATE OR REPLACE TEMP TABLE links AS SELECT * FROM cp LIMIT 0")
     assignment.assign(con, "cp", "links")
     con.execute(

@@ -136,9 +136,12 @@ def is_placeholder(name: str | None, mother_name: str | None = None) -> bool:
 
 
 @cache
-def _signal_class() -> str:
-    """Return a class of the characters every placeholder word is made of."""
-    return _class("".join(sorted(set("".join(WORDS + BARE_WORDS)))))
+def _tail_pattern() -> str:
+    """Return a regex every placeholder's end matches: a word's last character, then
+    nothing but what a twin number is written with (a cheap test before the full one)."""
+    last = "".join(sorted({w[-1] for w in WORDS + BARE_WORDS}))
+    suffix = _NUMBERS + _OPEN + _CLOSE + _JOIN + "第个胎号"
+    return f"{_class(last)}{_class(suffix + _SPACE)}*$"
 
 
 def placeholder_sql(name: str, mother_name: str | None = None) -> str:
@@ -154,6 +157,6 @@ def placeholder_sql(name: str, mother_name: str | None = None) -> str:
             f"(starts_with({name}, {mother_name}) AND regexp_full_match("
             f"substr({name}, length({mother_name}) + 1), '(?s){bare}'))"
         )
-    # Cheap first: most names contain no character of any placeholder word at all.
-    signal = f"regexp_matches({name}, '{_signal_class()}')"
+    # Cheap first: few names end the way a placeholder ends.
+    signal = f"regexp_matches({name}, '{_tail_pattern()}')"
     return f"coalesce({signal} AND ({' OR '.join(tests)}), false)"

@@ -17,16 +17,23 @@ import pyarrow as pa
 from api.crosscheck.linkage.inputs import Rows, to_engine_table
 from api.crosscheck.linkage.names import fold_pattern, normalize_name
 from api.crosscheck.linkage.pinyin import pinyin_key
-from api.validation.id_number import check_character_sql
+from api.validation.id_number import EARLIEST_BIRTH_DATE, check_character_sql
 
 EPOCH = date(1970, 1, 1)
 
-# GB 11643 check character (ISO 7064 MOD 11-2), for telling a typo from another person.
-_ID_VALID = f"""
+
+# A valid GB 11643 number: its check character (ISO 7064 MOD 11-2) and a birth date that
+# exists, no earlier than EARLIEST_BIRTH_DATE and not after the run's day. Two valid
+# numbers one edit apart may be two women; a typo that made the date impossible may not.
+def _id_valid_macro(as_of: date) -> str:
+    return f"""
 CREATE OR REPLACE TEMP MACRO id_valid(x) AS (length(x) = 18
     AND regexp_full_match(x, '[0-9]{{17}}[0-9X]')
-    AND x[18] = {check_character_sql("x")});
+    AND x[18] = {check_character_sql("x")}
+    AND coalesce(CAST(try_strptime(substr(x, 7, 8), '%Y%m%d') AS DATE)
+        BETWEEN DATE '{EARLIEST_BIRTH_DATE.isoformat()}' AND DATE '{as_of.isoformat()}', false));
 """
+
 
 # Identifiers stay cheap on the common case: translate() (full-width forms from old
 # imports) only runs on strings with non-ASCII bytes.
@@ -163,7 +170,7 @@ def open_run(
         tbl = tbl.append_column("_i", _positions(tbl.num_rows))
         ids[kind] = tbl.column("id")
         con.register(name, tbl)
-    con.execute(_MACROS + _ID_VALID)
+    con.execute(_MACROS + _id_valid_macro(as_of))
     con.execute("CREATE TEMP TABLE pk (nname VARCHAR, key VARCHAR)")
     con.execute("CREATE TEMP TABLE nf (nname VARCHAR, pnorm VARCHAR)")
     return Run(con, as_of, ids)

@@ -34,6 +34,7 @@ class Delivery:
     plurality: int
     style: int  # how the ward writes placeholder names for this delivery
     written_mother: str  # the mother's name as the ward writes it
+    delay: int | None  # days from birth to registration; None: not registered
 
 
 @dataclass(slots=True)
@@ -51,8 +52,12 @@ class Child:
 class Children(Base):
     """Adds children: birth rows, household entries, persons and the truth."""
 
-    def plan(self, age: int, singleton: bool) -> tuple[int | None, list[str]]:
-        """Return (registration delay in days or None, corruptions of the entry)."""
+    def registration_delay(self, age: int) -> int | None:
+        """Return the days from birth to registration (None: not registered by as_of).
+
+        One delay per delivery: parents register twins together, so that which twin of
+        a pair is unregistered is never a question without an answer.
+        """
         rng = self.rng
         if age <= 28:
             delay = rng.randint(0, age) if rng.random() < 0.4 else None
@@ -67,6 +72,11 @@ class Children(Base):
                 delay = late if late <= age else None
             else:
                 delay = rng.randint(1, 25)
+        return delay
+
+    def corruptions(self, singleton: bool) -> list[str]:
+        """Return the corruptions of one child's household entry (mostly none)."""
+        rng = self.rng
         kinds = ["cert", "mother", "name", "sex"] + (["date"] if singleton else [])
         corrupt: list[str] = []
         r = rng.random()
@@ -75,7 +85,7 @@ class Children(Base):
         elif r < (0.04 if self.hard else 0.03):
             weights = {"cert": 10, "mother": 6, "name": 6, "sex": 4, "date": 5}
             corrupt = rng.choices(kinds, [weights[k] for k in kinds])
-        return delay, corrupt
+        return corrupt
 
     def child(
         self, dl: Delivery, order: int, minute: int, surname: str, taken: set[str], seq: int
@@ -84,7 +94,7 @@ class Children(Base):
         rng = self.rng
         age = (self.as_of - dl.day).days
         sex = "male" if rng.random() < 0.515 else "female"
-        delay, corrupt = self.plan(age, dl.plurality == 1)
+        delay, corrupt = dl.delay, self.corruptions(dl.plurality == 1)
         entry_date = dl.day
         if "date" in corrupt:  # born around midnight, the register took the other day
             if rng.random() < 0.5:
@@ -115,8 +125,7 @@ class Children(Base):
         born = datetime.combine(dl.day, time(4), UTC)
         kid = Child(1, sex, child_name(rng, surname, taken), born)
         cite = self.cert() if rng.random() < 0.5 else None  # a certificate from elsewhere
-        delay = rng.randint(0, min(age, 60))
-        return self.entry(dl, kid, dl.day, delay, None, cite, seq)
+        return self.entry(dl, kid, dl.day, rng.randint(0, min(age, 60)), None, cite, seq)
 
     def entry(
         self,

@@ -121,6 +121,7 @@ class Families(Children):
             plurality=1 if unrecorded else min(plurality, budget - self.n_children),
             style=rng.randrange(PLACEHOLDER_STYLES),
             written_mother=self.ward.name(mother[1]),
+            delay=self.registration_delay((self.as_of - d).days),
         )
         if unrecorded:
             self.unrecorded_child(dl, surname, taken, 0)
