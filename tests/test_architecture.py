@@ -128,9 +128,14 @@ def _definitions(pattern: str) -> list[str]:
         ("mother_verified", r"^def _?verify_mothers?\(", "records/registries/births.py"),
         ("client scopes within department", r"DEPARTMENT_SCOPES\[", "access/accounts.py"),
         ("password policy", r"^MIN_PASSWORD_LENGTH\b", "access/accounts.py"),
-        ("system principals", r'actor_type="(system|operator|cli)"', "access/principal.py"),
+        ("callers without a token", r"^def tokenless_access\(", "access/principal.py"),
         ("who sees ultrasound exams", r"def sees_ultrasounds\(", "access/principal.py"),
     ],
 )
 def test_each_rule_has_exactly_one_home(rule: str, pattern: str, home: str) -> None:
     assert _definitions(pattern) == [home], rule
+
+
+def test_principals_are_built_only_by_the_access_package() -> None:
+    builders = _definitions(r"\bPrincipal\(")
+    assert all(path.startswith("access/") for path in builders), builders
