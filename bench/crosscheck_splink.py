@@ -9,10 +9,12 @@ u-probabilities are estimated from the data, not sampled: for every comparison l
 number of (birth, entry) pairs of the whole cartesian product at that level is counted
 in DuckDB (value frequencies for exact levels, deletion neighbourhoods for one-edit
 levels, day histograms for one-day levels) and divided by the number of pairs. That is
-what random sampling approximates; with rare levels (two random certificate numbers one
-edit apart: ~5e-9) sampling even 1e9 pairs leaves levels unobserved, and Splink warns
-"u values not fully trained". m-probabilities are trained by expectation maximisation on
-two blocking rules, as usual. Links are made one-to-one with
+the figure random sampling converges to (true matches included, as in Splink's own
+estimate), without sampling error and with every level observed, so Splink reports a
+fully trained model. m-probabilities are trained by expectation maximisation on
+two blocking rules, as usual. Prediction blocks on the identifiers and on their halves,
+so that a pair with one typo in each identifier still meets, as the engine's deletion
+neighbourhoods let it (most of Splink's time goes there). Links are made one-to-one with
 `cluster_using_single_best_links`. Findings are then derived with the engine's own field
 comparisons, so only *which pairs link* differs between the two.
 """

@@ -22,6 +22,7 @@ class Run:
     errors: int
     p50_ms: float
     p99_ms: float
+    waiting: int = 0  # unanswered after 2 s (but not yet after 10 s) when the run ended
 
     @property
     def rate(self) -> float:

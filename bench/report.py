@@ -50,16 +50,16 @@ def print_comparison(
         ("200 connections: errors", ours.crowd, anchor.crowd),
     ):
         verdict = "met" if mine.errors == 0 else "MISSED"
-        _row(
-            name,
-            f"{mine.errors} of {mine.requests:,}",
-            f"{theirs.errors} of {theirs.requests:,}",
-            f"(target 0: {verdict})",
-        )
+        _row(name, _errors(mine), _errors(theirs), f"(target 0: {verdict})")
         _row("  p99", f"{mine.p99_ms:,.1f} ms", f"{theirs.p99_ms:,.1f} ms", "")
     for name, run in (("saturation", s), ("80%", p)):
         if run.errors:
             print(f"  note: {run.errors} errors during the {name} run of {label}")
+
+
+def _errors(run: Run) -> str:
+    waiting = f" (+{run.waiting} waiting)" if run.waiting else ""
+    return f"{run.errors} of {run.requests:,}{waiting}"
 
 
 def _ratio(ours: float, anchor: float) -> str:

@@ -12,9 +12,10 @@
 --              requests it delayed (wrk2's correction for coordinated omission). Run with
 --              one connection per thread (-t C -c C) so that answers pair with requests.
 -- TOKEN, unless empty, is sent as the bearer token; T repeats wrk's thread count.
--- TRACK "1" (one connection per thread) also counts requests still unanswered after
---              2 s when the run ends ("stalled"): a deadlocked server answers nothing, and
---              wrk counts no error for a request it never sees answered.
+-- TRACK "1" (one connection per thread) also counts requests still unanswered when the run
+--              ends: "waiting" (sent over 2 s before) and "stalled" (over 10 s, wrk's
+--              timeout); a deadlocked server answers nothing, and wrk counts no error for a
+--              request it never sees answered.
 -- done() prints one line "WRK-RESULT {json}" that bench/load.py reads.
 
 local ffi = require("ffi")
@@ -45,7 +46,8 @@ local mode, base_path
 local interval_us = 0
 local next_slot = nil
 local paced = false
-local STALL_US = 2e6
+local WAITING_US = 2e6
+local STALL_US = 10e6
 latencies = {}
 failures = 0
 outstanding = false
@@ -128,14 +130,18 @@ end
 
 function done(summary, latency, requests)
    local from_schedule = {}
-   local stalled = 0
+   local waiting, stalled = 0, 0
    local now = now_us()
    for _, thread in ipairs(threads) do
       for _, value in ipairs(thread:get("latencies") or {}) do
          table.insert(from_schedule, value)
       end
-      if thread:get("outstanding") and now - thread:get("sent_at") > STALL_US then
-         stalled = stalled + 1
+      local age = now - thread:get("sent_at")
+      if thread:get("outstanding") and age > WAITING_US then
+         waiting = waiting + 1
+         if age > STALL_US then
+            stalled = stalled + 1
+         end
       end
    end
    table.sort(from_schedule)
@@ -147,7 +153,7 @@ function done(summary, latency, requests)
    io.write(string.format(
       'WRK-RESULT {"requests": %d, "seconds": %.3f, "status_errors": %d, ' ..
       '"socket_errors": %d, "timeouts": %d, "p50_us": %.0f, "p99_us": %.0f, ' ..
-      '"max_us": %.0f, "stalled": %d}\n',
+      '"max_us": %.0f, "waiting": %d, "stalled": %d}\n',
       summary.requests, summary.duration / 1e6, e.status,
-      e.connect + e.read + e.write, e.timeout, p50, p99, latency.max, stalled))
+      e.connect + e.read + e.write, e.timeout, p50, p99, latency.max, waiting, stalled))
 end

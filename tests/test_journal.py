@@ -3,6 +3,7 @@ audit chains that verify after concurrent writers."""
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
@@ -13,7 +14,7 @@ from api.access.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
 from api.access.principal import Access, Principal
 from api.db import unit_of_work
 from api.journal import feed
-from api.journal.append import pending
+from api.journal.append import audit_hash, pending
 from api.journal.audit import record_access, verify_log
 from api.models import AuditEvent, Birth, FeedEvent, JournalHead, RecordVersion
 from api.models.birth import BirthIn
@@ -174,3 +175,27 @@ def test_concurrent_record_writes_keep_every_journal_consistent(engine: Engine) 
         assert list(seqs) == list(range(1, total + 1))
         report = verify_log(session)
         assert report.intact and report.events_checked == total
+
+
+def test_an_event_hashes_as_every_earlier_version_of_the_log_hashed_it() -> None:
+    # Pinned: logs written before the audit append was rewritten must still verify.
+    event = AuditEvent(
+        chain=3,
+        chain_seq=7,
+        id="0b6f7a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+        occurred_at=datetime(2026, 3, 1, 0, 30, 0, 123456, tzinfo=UTC),
+        actor="maternal-health-0001",
+        actor_type="client",
+        department="maternal_health",
+        region="420202",
+        purpose="birth-registration",
+        case_id=None,
+        action="read",
+        resource="births",
+        record_ids=["r-1"],
+        person_ids=["p-1", "p-2"],
+        outcome="success",
+        prev_hash="ab" * 32,
+        hash="",
+    )
+    assert audit_hash(event) == "983a01eb51d94fb61520cb74c07e23ea827328b1abd9c5612218538be8cc2604"

@@ -148,6 +148,7 @@ def duplicates(run: Run) -> list[tuple[int, int]]:
         },
     )
     _units(run)
+    run.con.execute("DROP TABLE dcand; DROP TABLE dnames; DROP TABLE u0")
     ordered = sorted((order[a], a, order[b], b) for a, b, *_ in pairs)
     return [(a, b) if oa <= ob else (b, a) for oa, a, ob, b in ordered]
 

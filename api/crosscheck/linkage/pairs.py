@@ -41,7 +41,8 @@ def prepare_entries(run: Run) -> None:
         r AS (SELECT e0.id, row_number() OVER (PARTITION BY e0.mid, e0.day
                                                ORDER BY e0.pid, e0.h) AS rk
               FROM e0 JOIN multi USING (mid, day))
-        SELECT e0.* EXCLUDE (pid), coalesce(r.rk, 1) AS rk FROM e0 LEFT JOIN r USING (id)
+        SELECT e0.* EXCLUDE (pid), coalesce(r.rk, 1) AS rk FROM e0 LEFT JOIN r USING (id);
+        DROP TABLE e0;
         """
     )
 
@@ -149,7 +150,7 @@ def score_candidates(run: Run, births: str, entries: str, *, accept: bool = True
                                          ORDER BY score DESC, uid = cid DESC, uid) AS rn
             FROM cs WHERE cid IN (SELECT cid FROM _dmember))
         WHERE rn = 1;
-        DROP TABLE cs;
+        DROP TABLE cs; DROP TABLE cj;
         """
     )
 
@@ -198,3 +199,4 @@ def link_pairs(run: Run) -> None:
     blocking.fuzzy_candidates(con)
     score_candidates(run, "ru", "re")
     assignment.assign(con, "cp", "links")
+    con.execute("DROP TABLE cand; DROP TABLE cp; DROP TABLE ru; DROP TABLE re")
