@@ -61,7 +61,7 @@ def test_swagger_ui_renders_the_contract_offline(browser: Any, docs_server: str)
     page.route("**/*", offline)
     try:
         page.goto(docs_server + "/docs")
-        page.get_by_text("/v1/births/{record_id}").first.wait_for(timeout=20_000)
+        page.get_by_text("/v1/births/{record_id}").first.wait_for(timeout=60_000)
         tags = page.locator(".opblock-tag").all_inner_texts()
         operations = page.locator(".opblock").count()
     finally:
