@@ -1,8 +1,10 @@
 """Load generation for the HTTP benchmarks: wrk with `bench/wrk.lua`, Python as a fallback.
 
-One `profile` drives a running server through the same phases whatever the tool:
+`compare` drives running servers through the same phases whatever the tool, each phase on
+every server in turn:
   - a 3 s warm-up;
-  - saturation: 2 threads, 16 connections, closed loop (the issue's anchor set-up);
+  - saturation: 2 threads, 16 connections, closed loop (the issue's anchor set-up), twice
+    per server (A B B A), averaged;
   - paced: 80% of that saturation rate on a fixed schedule, latency from each request's
     scheduled start (open loop bounded by 16 connections);
   - spike: 5x the paced rate over 5x the connections, for 12 s;
@@ -15,7 +17,7 @@ still waiting when a run ends). Requests waiting over 2 s at the end are shown a
 import json
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,42 +86,80 @@ def run_wrk(
     )
 
 
-def profile(url: str, mode: str, targets: Targets, *, token: str, seconds: float) -> Profile:
-    """Warm up, saturate, pace at 80%, spike at 5x, crowd with 200 connections."""
-    if WRK is None:
-        return _python_profile(url, mode, targets, token=token, seconds=seconds)
+@dataclass(frozen=True)
+class Server:
+    """A running server under test: where to send, what, and with which token."""
+
+    url: str
+    targets: Targets
+    token: str = ""
 
     def run(
-        phase_seconds: float, connections: int, rate: float = 0.0, threads: int | None = None
+        self,
+        mode: str,
+        seconds: float,
+        connections: int,
+        rate: float = 0.0,
+        threads: int | None = None,
     ) -> Run:
+        """One wrk run against this server."""
         return run_wrk(
-            url,
+            self.url,
             mode,
-            targets(phase_seconds),
-            token=token,
-            seconds=phase_seconds,
+            self.targets(seconds),
+            token=self.token,
+            seconds=seconds,
             connections=connections,
             rate=rate,
             threads=threads,
         )
 
-    run(3.0, CONNECTIONS, threads=2)
-    saturated = run(seconds, CONNECTIONS, threads=2)
-    paced = run(seconds, CONNECTIONS, 0.8 * saturated.rate)
-    spike = run(SPIKE_SECONDS, SPIKE_FACTOR * CONNECTIONS, SPIKE_FACTOR * 0.8 * saturated.rate)
-    crowd = run(CROWD_SECONDS, CROWD)
-    return Profile(saturated, paced, spike, crowd, "wrk")
+
+def compare(mode: str, servers: Sequence[Server], *, seconds: float) -> list[Profile]:
+    """Every phase on every server in turn, so that all meet the same machine.
+
+    Saturation runs twice, in the order A B … B A, and each server's two runs are averaged,
+    so that a load that drifts during the run weighs on all servers alike.
+    """
+    if WRK is None:
+        return [_python_profile(mode, server, seconds=seconds) for server in servers]
+    for server in servers:
+        server.run(mode, 3.0, CONNECTIONS, threads=2)
+    first = [server.run(mode, seconds, CONNECTIONS, threads=2) for server in servers]
+    second = [server.run(mode, seconds, CONNECTIONS, threads=2) for server in reversed(servers)]
+    saturated = [_mean(a, b) for a, b in zip(first, reversed(second), strict=True)]
+    paced = [
+        server.run(mode, seconds, CONNECTIONS, 0.8 * sat.rate)
+        for server, sat in zip(servers, saturated, strict=True)
+    ]
+    spikes = [
+        server.run(mode, SPIKE_SECONDS, SPIKE_FACTOR * CONNECTIONS, SPIKE_FACTOR * 0.8 * sat.rate)
+        for server, sat in zip(servers, saturated, strict=True)
+    ]
+    crowds = [server.run(mode, CROWD_SECONDS, CROWD) for server in servers]
+    return [
+        Profile(*phases, "wrk") for phases in zip(saturated, paced, spikes, crowds, strict=True)
+    ]
 
 
-def _python_profile(
-    url: str, mode: str, targets: Targets, *, token: str, seconds: float
-) -> Profile:
+def _mean(a: Run, b: Run) -> Run:
+    return Run(
+        requests=a.requests + b.requests,
+        seconds=a.seconds + b.seconds,
+        errors=a.errors + b.errors,
+        p50_ms=(a.p50_ms + b.p50_ms) / 2,
+        p99_ms=max(a.p99_ms, b.p99_ms),
+        waiting=a.waiting + b.waiting,
+    )
+
+
+def _python_profile(mode: str, server: Server, *, seconds: float) -> Profile:
     """The same phases with the asyncio client (used only when wrk is not installed)."""
     method = "POST" if mode == "post" else "GET"
 
     def load(phase_seconds: float) -> pyload.Load:
-        lines = targets(phase_seconds).read_text(encoding="utf-8").splitlines()
-        return pyload.Load(url, method, lines, token)
+        lines = server.targets(phase_seconds).read_text(encoding="utf-8").splitlines()
+        return pyload.Load(server.url, method, lines, server.token)
 
     load(3.0).closed(CONNECTIONS, 3.0)
     saturated = load(seconds).closed(CONNECTIONS, seconds)

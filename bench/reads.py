@@ -3,15 +3,15 @@
     .venv/bin/python -m bench.reads                       # SQLite, then PostgreSQL
     .venv/bin/python -m bench.reads --database sqlite --duration 5
 
-For each database: seeds 5,000 births into a fresh database, then runs two servers in turn
-with the same uvicorn settings (`--workers 2`, loopback, a free port):
+For each database: seeds 5,000 births into a fresh database, then starts two servers with
+the same uvicorn settings (`--workers 2`, loopback, free ports):
   - vitalx itself: `GET /v1/births/{id}` with a real bearer token (ES256 token, revocation,
     jurisdiction, minimisation, and an audit event durable before the answer leaves);
   - a minimal FastAPI app defined here: `GET /raw/births/{id}` runs
     `SELECT * FROM birth WHERE id = :id`, with no auth and no audit.
 Both are driven by wrk (bench/wrk.lua picks a random id per request) through the phases of
-`bench.load.profile`; every figure of vitalx is printed beside the raw server's, with their
-ratio.
+`bench.load.compare`, each phase on one server then the other; every figure of vitalx is
+printed beside the raw server's, with their ratio.
 """
 
 import argparse
@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import random
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from bench._common import (
     running_server,
     temp_workdir,
 )
-from bench.load import Profile, profile
+from bench.load import Profile, Server, compare
 from bench.report import print_comparison
 
 SEED_BIRTHS = 5_000
@@ -113,26 +114,28 @@ def seed_births(url: str, count: int = SEED_BIRTHS) -> list[str]:
 
 
 def run(backend: str, seconds: float) -> tuple[Profile, Profile]:
-    """Both servers on one freshly seeded database; print and return their profiles."""
-    with temp_workdir() as tmp:
+    """Both servers on one freshly seeded database, measured in turn; print their figures."""
+    with temp_workdir() as tmp, ExitStack() as servers:
         workdir = Path(tmp)
-        with fresh_database(backend, workdir) as url:
-            ids_file = workdir / "ids.txt"
-            ids_file.write_text("\n".join(seed_births(url)) + "\n", encoding="utf-8")
-            print(
-                f"\nreads on {backend}: {SEED_BIRTHS:,} births, uvicorn --workers 2, "
-                f"{seconds:g} s per run"
-            )
-            with running_server(url, workdir, workers=2) as (base, _):
-                token = client_token(url, base, Department.MATERNAL_HEALTH, "420000")
-                audited = profile(
-                    f"{base}/v1/births", "get", lambda _: ids_file, token=token, seconds=seconds
-                )
-            raw_app = "bench.reads:create_raw_app"
-            with running_server(url, workdir, app=raw_app, workers=2) as (base, _):
-                raw = profile(
-                    f"{base}/raw/births", "get", lambda _: ids_file, token="", seconds=seconds
-                )
+        url = servers.enter_context(fresh_database(backend, workdir))
+        ids_file = workdir / "ids.txt"
+        ids_file.write_text("\n".join(seed_births(url)) + "\n", encoding="utf-8")
+        print(
+            f"\nreads on {backend}: {SEED_BIRTHS:,} births, uvicorn --workers 2, "
+            f"{seconds:g} s per run"
+        )
+        base, _ = servers.enter_context(running_server(url, workdir, workers=2))
+        token = client_token(url, base, Department.MATERNAL_HEALTH, "420000")
+        raw_app = "bench.reads:create_raw_app"
+        raw_base, _ = servers.enter_context(running_server(url, workdir, app=raw_app, workers=2))
+        audited, raw = compare(
+            "get",
+            [
+                Server(f"{base}/v1/births", lambda _: ids_file, token),
+                Server(f"{raw_base}/raw/births", lambda _: ids_file),
+            ],
+            seconds=seconds,
+        )
     print_comparison("vitalx GET /v1/births/{id}", audited, "raw GET + one SELECT", raw)
     return audited, raw
 

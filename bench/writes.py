@@ -3,15 +3,16 @@
     .venv/bin/python -m bench.writes                      # SQLite, then PostgreSQL
     .venv/bin/python -m bench.writes --database postgresql --duration 5
 
-For each database: a fresh database, then two servers in turn with the same uvicorn
-settings (`--workers 2`, loopback, a free port):
+For each database: a fresh database and two servers with the same uvicorn settings
+(`--workers 2`, loopback, free ports):
   - vitalx: `POST /v1/births` with a real maternal-health token (validation, jurisdiction,
     natural-key check, the record, its first version, its feed event and its audit event,
     all committed in one transaction before the 201);
   - the raw app of `bench/reads.py`: `POST /raw/births` flattens the body and runs one
     `INSERT INTO birth`, with no validation, auth, history, feed or audit.
 Both are driven by wrk (bench/wrk.lua sends each body once) through the phases of
-`bench.load.profile`, and every figure of vitalx is printed beside the raw server's.
+`bench.load.compare`, each phase on one server then the other, and every figure of vitalx
+is printed beside the raw server's.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import itertools
 import json
 import random
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from bench._common import (
     running_server,
     temp_workdir,
 )
-from bench.load import Profile, profile
+from bench.load import Profile, Server, compare
 from bench.report import WRITE_P99_TARGET_MS, print_comparison
 
 # An upper bound on the creates per second either server manages: each run gets enough
@@ -61,24 +63,23 @@ def body_files(workdir: Path, label: str) -> Callable[[float], Path]:
 
 
 def run(backend: str, seconds: float) -> tuple[Profile, Profile]:
-    """Both servers on one fresh database; print and return their profiles."""
-    with temp_workdir() as tmp:
+    """Both servers on one fresh database, measured in turn; print their figures."""
+    with temp_workdir() as tmp, ExitStack() as servers:
         workdir = Path(tmp)
-        with fresh_database(backend, workdir) as url:
-            print(f"\ncreates on {backend}: uvicorn --workers 2, {seconds:g} s per run")
-            with running_server(url, workdir, workers=2) as (base, _):
-                token = client_token(url, base, Department.MATERNAL_HEALTH, "420000")
-                audited = profile(
-                    f"{base}/v1/births",
-                    "post",
-                    body_files(workdir, "vitalx"),
-                    token=token,
-                    seconds=seconds,
-                )
-            raw_app = "bench.reads:create_raw_app"
-            with running_server(url, workdir, app=raw_app, workers=2) as (base, _):
-                bodies = body_files(workdir, "raw")
-                raw = profile(f"{base}/raw/births", "post", bodies, token="", seconds=seconds)
+        url = servers.enter_context(fresh_database(backend, workdir))
+        print(f"\ncreates on {backend}: uvicorn --workers 2, {seconds:g} s per run")
+        base, _ = servers.enter_context(running_server(url, workdir, workers=2))
+        token = client_token(url, base, Department.MATERNAL_HEALTH, "420000")
+        raw_app = "bench.reads:create_raw_app"
+        raw_base, _ = servers.enter_context(running_server(url, workdir, app=raw_app, workers=2))
+        audited, raw = compare(
+            "post",
+            [
+                Server(f"{base}/v1/births", body_files(workdir, "vitalx"), token),
+                Server(f"{raw_base}/raw/births", body_files(workdir, "raw")),
+            ],
+            seconds=seconds,
+        )
     print_comparison(
         "vitalx POST /v1/births",
         audited,
