@@ -9,7 +9,9 @@ bounds what requests hold so that none ever waits for a thread another request n
 (see docs/architecture.md, "The audited hot path").
 """
 
+import logging
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -19,7 +21,7 @@ from typing import Any, TypeVar
 
 import anyio
 from anyio import to_thread
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
@@ -35,8 +37,12 @@ READ_ONLY = "vitalx_read_only"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # anyio's default thread limiter: admitted requests must leave threads for commits.
 _THREADS = 40
-_ARRIVED = "vitalx_audit_arrived"
+# Set by `try_write_lock`: the next transaction already holds SQLite's write lock.
+_LOCK_HELD = "vitalx_write_lock_held"
+# How often the API's checkpointer copies the write-ahead log into a SQLite database.
+CHECKPOINT_SECONDS = 1.0
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -56,15 +62,88 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A reader begins nothing: each statement is its own snapshot, and query_only makes
-        # SQLite refuse a write that slipped into a read. The pragma goes straight to the
-        # driver, and only when it changes: through SQLAlchemy it cost more than the read.
+        # SQLite refuse a write that slipped into a read.
         reads = bool(connection.get_execution_options().get(READ_ONLY))
         pooled = connection.connection
-        if pooled.info.get(READ_ONLY) != reads:
-            pooled.dbapi_connection.execute(f"PRAGMA query_only={int(reads)}")
-            pooled.info[READ_ONLY] = reads
-        if not reads:
+        _query_only(pooled, reads)
+        if not reads and not pooled.info.pop(_LOCK_HELD, False):
             _begin_immediate(pooled.dbapi_connection)
+
+
+class Checkpointer:
+    """Copies SQLite's write-ahead log into the database from a thread of its own.
+
+    SQLite checkpoints in the connection whose commit crossed the log's size threshold,
+    and a checkpoint waits for the disk: in the audit writer's commit, that stalled a whole
+    event loop for milliseconds. The API's connections therefore never checkpoint
+    (`wal_autocheckpoint=0`); this thread does, every `interval` seconds (PASSIVE: it
+    never blocks a reader or a writer), and once more when the app shuts down.
+    """
+
+    def __init__(self, engine: Engine, *, interval: float = CHECKPOINT_SECONDS) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._stop = threading.Event()
+        event.listen(engine, "connect", _no_autocheckpoint)
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def checkpoint(self) -> None:
+        """Copy what the log holds into the database now, as far as readers allow."""
+        connection = self._engine.raw_connection()  # no transaction: a checkpoint needs none
+        try:
+            connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._try()
+
+    def _try(self) -> None:
+        try:
+            self.checkpoint()
+        except Exception as exc:  # the next round tries again; SQLite keeps the log safe
+            logger.warning("WAL checkpoint failed: %s", type(exc).__name__)
+
+    def stop(self) -> None:
+        """End the thread after a last checkpoint."""
+        self._stop.set()
+        self._thread.join()
+        self._try()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def _query_only(pooled: Any, reads: bool) -> None:
+    # Straight to the driver, and only when it changes: through SQLAlchemy it cost more
+    # than the read.
+    if pooled.info.get(READ_ONLY) != reads:
+        pooled.dbapi_connection.execute(f"PRAGMA query_only={int(reads)}")
+        pooled.info[READ_ONLY] = reads
+
+
+def try_write_lock(connection: Connection) -> bool:
+    """Take SQLite's write lock for `connection`'s next `begin()` if it is free; never wait.
+
+    For the audit group commit, which writes from the event loop and must not block it.
+    """
+    pooled = connection.connection
+    _query_only(pooled, False)
+    raw: Any = pooled.dbapi_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(LOCK_WAIT_SECONDS * 1000)}")
+    pooled.info[_LOCK_HELD] = True
+    return True
 
 
 def _begin_immediate(dbapi_connection: Any) -> None:
@@ -183,7 +262,10 @@ class Database:
     def __init__(self, engine: Engine, *, pool_size: int = 10) -> None:
         self.engine = engine
         self.reader = read_only(engine)
-        self.audit = AuditWriter(engine)
+        sqlite = engine.dialect.name == "sqlite"
+        in_file = sqlite and engine.url.database not in (None, "", ":memory:")
+        self._checkpointer = Checkpointer(engine) if in_file else None
+        self.audit = AuditWriter(engine, try_lock=try_write_lock if sqlite else None)
         # An admitted request holds at most one connection: as many requests as the pool
         # keeps connections, so none waits for the pool or opens a connection of its own (a
         # few milliseconds on PostgreSQL); the overflow serves the audit writer, revocation
@@ -191,7 +273,7 @@ class Database:
         self._sessions = anyio.Semaphore(max(1, min(pool_size, _THREADS // 2)))
         # On SQLite one writing request per process at a time, waiting here (in the event
         # loop) rather than in a thread blocked on the database lock.
-        self._writer = anyio.Semaphore(1) if engine.dialect.name == "sqlite" else None
+        self._writer = anyio.Semaphore(1) if sqlite else None
 
     @asynccontextmanager
     async def admitted(self, *, writes: bool) -> AsyncIterator[Session]:
@@ -199,7 +281,10 @@ class Database:
         # The writer slot first: a writer waiting for it must not hold a session slot.
         gates = [*([self._writer] if writes and self._writer else []), self._sessions]
         for gate in gates:
-            await gate.acquire()
+            try:  # a free slot is taken without a trip through the event loop
+                gate.acquire_nowait()
+            except anyio.WouldBlock:
+                await gate.acquire()
         released = False
 
         def release() -> None:
@@ -213,13 +298,7 @@ class Database:
         session = kind(self.engine if writes else self.reader, expire_on_commit=False)
         session.release = release
         try:
-            if writes:
-                yield session
-                return
-            # Tell the audit writer this read will hand it events, so that it can batch them.
-            with self.audit.expecting() as arrived:
-                session.info[_ARRIVED] = arrived
-                yield session
+            yield session
         finally:
             session.close()
             release()
@@ -232,11 +311,17 @@ class Database:
         journal = take_journal(session)
         if session.new or session.dirty or session.deleted or (journal and journal.feed):
             raise RuntimeError("a read-only request tried to write; use a POST route")
-        arrived = session.info.pop(_ARRIVED, None)
         # Reads hold no transaction: closing returns the connection without a round trip.
         session.close()
         if journal:
-            await self.audit.append(journal.audit, arrived=arrived)
+            await self.audit.append(journal.audit)
+
+    def close(self) -> None:
+        """Give back every connection (when the app shuts down)."""
+        self.audit.close()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+        self.engine.dispose()
 
     async def abandon(self, session: Session) -> None:
         """Undo a request's work after an error."""

@@ -104,13 +104,13 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="ES256 access token from /oauth/token")
 
 
-async def get_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+async def authenticate(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
-    """Verify the bearer token (cached once verified) and that it is not revoked."""
-    # Route aliases declare scopes, which FastAPI's dependency cache keys on: without this,
-    # a route's router-level check and its alias would each verify the same token.
+    """Verify the bearer token (cached once verified) and that it is not revoked.
+
+    The caller is kept on the request: every check of one request verifies it once.
+    """
     known: Principal | None = getattr(request.state, "principal", None)
     if known is not None:
         return known
@@ -138,11 +138,24 @@ async def get_principal(
     return principal
 
 
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def get_principal(request: Request, credentials: BearerDep) -> Principal:
+    """The caller the request's bearer token speaks for (401 without a valid one)."""
+    return await authenticate(request, credentials)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+PurposeHeader = Annotated[str | None, Header(alias="X-Purpose-Of-Use")]
+CaseIdHeader = Annotated[str | None, Header(alias="X-Case-Id", max_length=64)]
 
 
-# The access dependencies below are `async def` although they never wait: FastAPI runs a
+# The access dependencies below are `async def` although they rarely wait: FastAPI runs a
 # plain `def` dependency in a worker thread, and each such hop costs more than the check.
+# Each is one dependency that authenticates itself (rather than depending on
+# `get_principal` and `get_access`): every dependency FastAPI resolves per request costs
+# about as much as the check it wraps.
 
 
 def _demand(principal: Principal, scopes: tuple[Scope, ...]) -> None:
@@ -161,11 +174,7 @@ def require(*scopes: Scope) -> Callable[[Principal], Coroutine[Any, Any, Princip
     return check
 
 
-async def get_access(
-    principal: PrincipalDep,
-    purpose: Annotated[str | None, Header(alias="X-Purpose-Of-Use")] = None,
-    case_id: Annotated[str | None, Header(alias="X-Case-Id", max_length=64)] = None,
-) -> Access:
+def _stated_purpose(principal: Principal, purpose: str | None, case_id: str | None) -> Access:
     """The caller with the purpose it acts for: stated, or its registered default."""
     if purpose is None:
         if not principal.purposes:
@@ -180,31 +189,50 @@ async def get_access(
     return Access(principal, stated, True, case_id)
 
 
+AccessRule = Callable[[Principal], None]
+AccessCheck = Callable[..., Coroutine[Any, Any, Access]]
+
+
+def _access_check(rule: AccessRule | None = None) -> AccessCheck:
+    """A dependency giving the authenticated caller and its purpose, once `rule` admits it."""
+
+    async def check(
+        request: Request,
+        credentials: BearerDep,
+        purpose: PurposeHeader = None,
+        case_id: CaseIdHeader = None,
+    ) -> Access:
+        principal = await authenticate(request, credentials)
+        access = _stated_purpose(principal, purpose, case_id)
+        if rule is not None:
+            rule(principal)
+        return access
+
+    return check
+
+
+get_access = _access_check()
 AccessDep = Annotated[Access, Depends(get_access)]
 
 
 def scoped(*scopes: Scope) -> object:
     """An `Access` dependency that also demands `scopes` (for use in Annotated aliases)."""
-
-    async def check(access: AccessDep) -> Access:
-        _demand(access.principal, scopes)
-        return access
-
+    check = _access_check(lambda principal: _demand(principal, scopes))
     return Security(check, scopes=[s.value for s in scopes])
 
 
-async def ultrasound_reader(access: AccessDep) -> Access:
-    """Admit only callers who may read ultrasound exams (maternal health, auditors)."""
-    if not access.principal.sees_ultrasounds:
+def _sees_ultrasounds(principal: Principal) -> None:
+    if not principal.sees_ultrasounds:
         raise Forbidden("Ultrasound exams are readable only by maternal health and auditors.")
-    return access
 
 
-async def ultrasound_writer(access: AccessDep) -> Access:
-    """Admit only maternal health systems holding ultrasounds:write."""
-    if not access.principal.writes_ultrasounds:
+def _writes_ultrasounds(principal: Principal) -> None:
+    if not principal.writes_ultrasounds:
         raise Forbidden("Ultrasound exams are written only by maternal health (ultrasounds:write).")
-    return access
+
+
+ultrasound_reader = _access_check(_sees_ultrasounds)
+ultrasound_writer = _access_check(_writes_ultrasounds)
 
 
 S = Scope

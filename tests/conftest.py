@@ -129,7 +129,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     """The application, built by the factory on this test's database."""
     application = create_app(settings)
     yield application
-    application.state.engine.dispose()
+    application.state.database.close()
 
 
 @pytest.fixture

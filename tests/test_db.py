@@ -167,3 +167,26 @@ def test_a_writer_gives_up_on_the_write_lock_after_the_bound(
         ):
             writer.execute(text("SELECT 1"))
         assert 0.3 <= time.monotonic() - started < 5
+
+
+def test_the_api_never_checkpoints_in_a_commit_and_its_checkpointer_does(app: FastAPI) -> None:
+    engine = engine_of(app)
+    if BACKEND != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    rounds: list[int] = []
+
+    class Counting(db.Checkpointer):
+        def checkpoint(self) -> None:
+            super().checkpoint()
+            rounds.append(1)
+
+    checkpointer = Counting(engine, interval=0.01)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        deadline = time.monotonic() + 10
+        while len(rounds) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        checkpointer.stop()
+    assert len(rounds) >= 3  # two rounds of its own and the last one at the stop

@@ -57,26 +57,37 @@ def person_ids_of(session: Session, kind: RecordKindLike, rows: Sequence[Any]) -
 def with_person_ids(
     session: Session, kind: RecordKindLike, record_id: str
 ) -> tuple[Any | None, list[str]]:
-    """A record by id and the persons it concerns (as `person_ids_of`), in one query."""
+    """A record by id and the persons it concerns (as `person_ids_of`), in one query.
+
+    The record is read, not loaded into the session: it is for answering, never to change.
+    """
     if not kind.person_columns:
         row = session.get(kind.model, record_id)
         return row, person_ids_of(session, kind, [row]) if row is not None else []
-    # One row per person found (at least one, with None, while the record exists).
-    found = session.exec(_with_persons(kind.model, kind.person_columns), params={"id": record_id})
-    rows = found.all()
+    # One row per person found (at least one, with None, while the record exists). Core, not
+    # the ORM: loading the one entity through the session cost more than the query.
+    query = _with_persons(kind.model, kind.person_columns)
+    rows = session.connection().execute(query, {"id": record_id}).all()
     if not rows:
         return None, []
-    return rows[0][0], list(dict.fromkeys(p for _, p in rows if p is not None))
+    values = rows[0]._asdict()
+    del values[_PERSON_ID]
+    record = kind.model.model_construct(**values)
+    return record, list(dict.fromkeys(r[-1] for r in rows if r[-1] is not None))
+
+
+_PERSON_ID = "vitalx_person_id"
 
 
 @cache
 def _with_persons(model: Any, columns: tuple[str, ...]) -> Any:
     # Built once per kind: constructing the statement costs more than running it.
-    numbers = [getattr(model, c) for c in columns]
+    table, persons = model.__table__, Person.__table__  # type: ignore[attr-defined]
+    numbers = [table.c[c] for c in columns]
     return (
-        select(model, Person.id)
-        .where(model.id == bindparam("id"))
-        .outerjoin(Person, col(Person.id_number).in_(numbers))
+        select(table, persons.c.id.label(_PERSON_ID))
+        .where(table.c.id == bindparam("id"))
+        .outerjoin(persons, persons.c.id_number.in_(numbers))
     )
 
 

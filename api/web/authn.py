@@ -3,8 +3,8 @@
 FastAPI parses and validates a request's body before any dependency runs, so a request to
 a protected route without a valid token but with a malformed body would learn about the
 body (400/422) instead of getting 401. The handlers installed here put authentication
-first, for every route that needs a token (any route whose dependencies include
-`get_principal`): when such a request fails on its body or parameters before it was
+first, for every route that needs a token (any route whose dependencies include the
+bearer scheme): when such a request fails on its body or parameters before it was
 authenticated, the token is checked first and a missing or refused one answers 401.
 A request that was authenticated, and every public route, get the validation answer as
 before. The check runs only on that failure path, so valid requests pay nothing for it.
@@ -17,12 +17,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api.access.principal import Principal
-from api.deps import get_principal
+from api.deps import authenticate
 from api.errors import Problem, problem_response
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
@@ -31,24 +30,16 @@ bearer = HTTPBearer(auto_error=False, description="ES256 access token from /oaut
 PRE_AUTHENTICATION_STATUSES = frozenset({400, 413, 415, 422})
 
 
-def _depends_on_principal(dependant: Dependant) -> bool:
-    return dependant.call is get_principal or any(
-        _depends_on_principal(d) for d in dependant.dependencies
+def _takes_a_bearer_token(dependant: Dependant) -> bool:
+    return isinstance(dependant.call, HTTPBearer) or any(
+        _takes_a_bearer_token(d) for d in dependant.dependencies
     )
 
 
 def needs_token(route: Any) -> bool:
     """Tell whether a route demands a bearer token (a walk of a few dependencies)."""
     dependant = getattr(route, "dependant", None)
-    return dependant is not None and _depends_on_principal(dependant)
-
-
-async def authenticate(
-    request: Request, credentials: HTTPAuthorizationCredentials | None
-) -> Principal:
-    """The caller a bearer token speaks for, by `get_principal`'s checks, outside a route's
-    dependencies (raises `Unauthorized`)."""
-    return await get_principal(request, credentials)
+    return dependant is not None and _takes_a_bearer_token(dependant)
 
 
 async def authentication_problem(request: Request) -> Problem | None:
