@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     crosscheck_heartbeat_seconds: float = Field(default=10.0, gt=0)
     crosscheck_poll_seconds: float = Field(default=2.0, gt=0)
     crosscheck_max_attempts: int = Field(default=3, ge=1)
+    # The worker's CPU niceness (0-19; raised to it at start, never lowered), so that the
+    # API's processes get the CPU first. Off by default: a niced worker is starved while it
+    # holds locks the API waits for (docs/architecture.md, bench/README.md).
+    crosscheck_worker_nice: int = Field(default=0, ge=0, le=19)
     discrepancy_export_max_rows: int = Field(default=100_000, ge=1)
     timezone: str = "Asia/Shanghai"
     db_pool_size: int = 10

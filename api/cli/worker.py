@@ -54,6 +54,7 @@ def worker(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = get_settings()
+    niceness = crosscheck_worker.yield_cpu(settings.crosscheck_worker_nice)
     when, region = parse_at(at or settings.crosscheck_schedule), region_prefix(region)
     schedule = None
     if not no_schedule and not exit_when_idle:
@@ -61,7 +62,7 @@ def worker(
     name = crosscheck_worker.worker_name()
     stop, state = threading.Event(), crosscheck_worker.WorkerState()
     _stop_on_signals(stop, state)
-    console.print(f"cross-check worker {name} started")
+    console.print(f"cross-check worker {name} started (niceness {niceness})")
     try:
         crosscheck_worker.serve(
             get_engine(),

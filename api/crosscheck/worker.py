@@ -16,8 +16,10 @@ import secrets
 import socket
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
@@ -50,6 +52,20 @@ class Shutdown(BaseException):
 def worker_name() -> str:
     """A name no other worker has: host, process and a random tail."""
     return f"{socket.gethostname()[:96]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def yield_cpu(niceness: int) -> int:
+    """Raise this process's niceness to at least `niceness`; return the niceness it has now."""
+    # Linux keeps a niceness per thread, and a new thread inherits its creator's: every
+    # thread running now (a native library may have started some) is set, and the threads
+    # started later follow (the heartbeat, the linkage engine's). Elsewhere 0 is the process.
+    tasks = Path("/proc/self/task")
+    threads = [int(task.name) for task in tasks.iterdir()] if tasks.is_dir() else [0]
+    for thread in threads:
+        with suppress(ProcessLookupError):  # a thread that has just ended
+            if os.getpriority(os.PRIO_PROCESS, thread) < niceness:
+                os.setpriority(os.PRIO_PROCESS, thread, niceness)
+    return os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def _claimable(cutoff: datetime) -> ColumnElement[bool]:

@@ -1,6 +1,9 @@
 """The worker: it claims each queued run once, takes over the runs of dead workers, beats its
-heart, gives a run back when told to stop, and queues the nightly run once."""
+heart, gives a run back when told to stop, queues the nightly run once, and yields the CPU."""
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -28,7 +31,14 @@ from api.crosscheck.worker import (
 from api.db import unit_of_work
 from api.models import CrosscheckRun
 from api.models.types import utcnow
-from tests.crosscheck.support import FakeEngine, finding, queue, stand_in_engine
+from tests.crosscheck.support import (
+    ROOT,
+    FakeEngine,
+    finding,
+    queue,
+    stand_in_engine,
+    worker_environment,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -238,3 +248,41 @@ def test_the_nightly_run_is_skipped_while_the_region_is_busy(
     with caplog.at_level("INFO", logger=crosscheck_worker.logger.name):
         assert queue_scheduled(engine, schedule, now=utcnow(), subject="scheduler:w") is None
     assert "skipped" in caplog.text
+
+
+def niceness_of_threads(pid: int) -> set[int]:
+    """The niceness of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat)."""
+    found = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/stat", encoding="ascii") as stat:
+            found.add(int(stat.read().rsplit(")", 1)[1].split()[16]))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize(("started_at", "configured", "expected"), [(0, 7, 7), (12, 7, 12)])
+def test_the_worker_process_lowers_its_priority_to_the_configured_niceness(
+    settings: Settings, started_at: int, configured: int, expected: int
+) -> None:
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    env = worker_environment(settings) | {"VITALX_CROSSCHECK_WORKER_NICE": str(base + configured)}
+    command = [sys.executable, "-c", "from api.cli.main import app; app()", "worker"]
+    # An administrator may start it nicer still (`nice -n 12 vitalx worker`): that stays.
+    process = subprocess.Popen(
+        [*command, "--no-schedule"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        preexec_fn=lambda: os.nice(started_at),
+    )
+    try:
+        assert process.stdout is not None
+        output = b""
+        while b"started" not in output:  # it has set its niceness and polls the queue
+            line = process.stdout.readline()
+            assert line, f"the worker exited: {output!r}"
+            output += line
+        assert niceness_of_threads(process.pid) == {base + expected}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
