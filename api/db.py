@@ -85,6 +85,8 @@ class Checkpointer:
         self._interval = interval
         self._stop = threading.Event()
         event.listen(engine, "connect", _no_autocheckpoint)
+        # An engine disposed of without `stop` (a discarded app) must not be checkpointed on.
+        event.listen(engine, "engine_disposed", lambda _engine: self._stop.set())
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
         self._thread.start()
 
@@ -188,7 +190,6 @@ def build_engine(url: str, *, pool_size: int = 10) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=MAX_OVERFLOW,
-        pool_pre_ping=True,
         hide_parameters=True,
     )
 

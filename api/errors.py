@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_TYPE_BASE = "https://vitalx.local/problems/"
@@ -275,9 +276,25 @@ async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_handler(request: Request, exc: Exception) -> JSONResponse:
+    # A connection lost (the database restarted), refused or timed out on a lock: the
+    # request may succeed when retried. Pooled connections are not pinged before each use
+    # (a round trip per request); SQLAlchemy drops the whole pool on the first disconnect.
+    logger.error("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
+    return problem_response(
+        request,
+        status=503,
+        slug="database-unavailable",
+        title="Database unavailable",
+        detail="The database could not be reached; retry shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error the app can raise as problem+json."""
     app.add_exception_handler(Problem, _problem_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(OperationalError, _database_handler)
     app.add_exception_handler(Exception, _unexpected_handler)

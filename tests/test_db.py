@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, text
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, select
 
 from api import db
@@ -190,3 +192,25 @@ def test_the_api_never_checkpoints_in_a_commit_and_its_checkpointer_does(app: Fa
     finally:
         checkpointer.stop()
     assert len(rounds) >= 3  # two rounds of its own and the last one at the stop
+
+
+def test_reads_recover_after_the_database_drops_every_connection(
+    app: FastAPI, client: TestClient, auth_headers: Callable[..., dict[str, str]]
+) -> None:
+    if BACKEND != "postgresql":
+        pytest.skip("a server that can close its clients' connections")
+    pids: list[int] = []
+    event.listen(engine_of(app), "connect", lambda dbapi, _: pids.append(dbapi.info.backend_pid))
+    headers = auth_headers("maternal_health")
+    created = client.post(BIRTHS, json=birth_body(), headers=headers).json()
+    assert client.get(f"{BIRTHS}/{created['id']}", headers=headers).status_code == 200
+    outside = create_engine(engine_of(app).url, poolclass=NullPool)
+    with outside.connect() as connection:  # as a restart of the server would
+        for pid in pids:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    outside.dispose()
+    statuses = [client.get(f"{BIRTHS}/{created['id']}", headers=headers).status_code]
+    statuses += [client.get(f"{BIRTHS}/{created['id']}", headers=headers).status_code]
+    assert pids
+    assert statuses[-1] == 200
+    assert set(statuses) <= {200, 503}

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import OperationalError
 
 from api.errors import Conflict, field_path
 
@@ -109,6 +110,19 @@ def test_an_unexpected_error_is_a_500_problem_that_reveals_nothing(app: FastAPI)
     body = problem(response, 500)
     assert "secret internals" not in response.text
     assert body["type"].endswith("/internal-error")
+
+
+def test_a_lost_database_connection_is_a_503_problem_to_retry(app: FastAPI) -> None:
+    @app.get("/test/database-gone")
+    def gone() -> None:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/test/database-gone")
+    body = problem(response, 503)
+    assert body["type"].endswith("/database-unavailable")
+    assert response.headers["retry-after"] == "5"
+    assert "SELECT" not in response.text
 
 
 def test_field_path_drops_the_location_prefix() -> None:
