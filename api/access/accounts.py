@@ -3,6 +3,7 @@
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlmodel import Session, select
 
@@ -231,21 +232,44 @@ def narrow_scopes(principal: Principal, requested: str | None) -> frozenset[Scop
 def principal_from_claims(claims: dict[str, object]) -> Principal:
     """Rebuild the principal a verified token speaks for."""
     try:
-        scope = str(claims.get("scope", ""))
         raw_purposes = claims.get("purposes") or []
         assert isinstance(raw_purposes, list)
-        return Principal(
-            subject=str(claims["sub"]),
-            actor_type=str(claims.get("actor_type", "client")),
-            department=Department(str(claims["dept"])),
-            region=str(claims["region"]),
-            scopes=frozenset(Scope(s) for s in scope.split()),
-            purposes=tuple(Purpose(str(p)) for p in raw_purposes),
-            jti=str(claims["jti"]),
-            role=str(claims["role"]) if claims.get("role") else None,
+        return _principal(
+            str(claims["sub"]),
+            str(claims.get("actor_type", "client")),
+            str(claims["dept"]),
+            str(claims["region"]),
+            str(claims.get("scope", "")),
+            tuple(str(p) for p in raw_purposes),
+            str(claims["jti"]),
+            str(claims["role"]) if claims.get("role") else None,
         )
     except (KeyError, ValueError, AssertionError) as exc:
         raise AuthError("invalid_token", "token claims are malformed", status=401) from exc
+
+
+# Every request of a token rebuilds the same principal: the enum look-ups are done once.
+@lru_cache(maxsize=4096)
+def _principal(
+    subject: str,
+    actor_type: str,
+    department: str,
+    region: str,
+    scope: str,
+    purposes: tuple[str, ...],
+    jti: str,
+    role: str | None,
+) -> Principal:
+    return Principal(
+        subject=subject,
+        actor_type=actor_type,
+        department=Department(department),
+        region=region,
+        scopes=frozenset(Scope(s) for s in scope.split()),
+        purposes=tuple(Purpose(p) for p in purposes),
+        jti=jti,
+        role=role,
+    )
 
 
 def is_revoked(session: Session, *, jti: str) -> bool:
