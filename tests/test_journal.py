@@ -14,7 +14,13 @@ from api.access.policy import DEPARTMENT_PURPOSES, DEPARTMENT_SCOPES, Department
 from api.access.principal import Access, Principal
 from api.db import unit_of_work
 from api.journal import feed
-from api.journal.append import audit_hash, pending
+from api.journal.append import (
+    PendingAuditEvent,
+    append_audit,
+    append_audit_on_sqlite,
+    audit_hash,
+    pending,
+)
 from api.journal.audit import record_access, verify_log
 from api.models import AuditEvent, Birth, FeedEvent, JournalHead, RecordVersion
 from api.models.birth import BirthIn
@@ -199,3 +205,27 @@ def test_an_event_hashes_as_every_earlier_version_of_the_log_hashed_it() -> None
         hash="",
     )
     assert audit_hash(event) == "983a01eb51d94fb61520cb74c07e23ea827328b1abd9c5612218538be8cc2604"
+
+
+def test_the_sqlite_driver_path_stores_the_events_the_general_path_would(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the audit group commit's path on SQLite")
+    occurred = datetime(2026, 3, 1, 0, 30, 15, 123456, tzinfo=UTC)
+    events = [
+        PendingAuditEvent(
+            actor=f"client-{n}", actor_type="client", department="maternal_health",
+            region="420000", purpose="birth-registration", case_id="案-1" if n else None,
+            action="read", resource="births", record_ids=[f"r{n}"],
+            person_ids=[f"p{n}", "p-shared"], outcome="success", occurred_at=occurred,
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    with unit_of_work(engine) as session:  # the chain heads exist once anything was audited
+        append_audit(session, events[:1])
+    with engine.connect() as connection, connection.begin():
+        append_audit_on_sqlite(connection, events[1:])
+    with Session(engine) as session:
+        stored = session.exec(select(AuditEvent).order_by(col(AuditEvent.actor))).all()
+        got = [(e.actor, e.case_id, e.person_ids, e.occurred_at) for e in stored]
+        assert verify_log(session).intact
+    assert got == [(e.actor, e.case_id, e.person_ids, occurred) for e in events]

@@ -8,27 +8,39 @@ a later day than this one (a back-dated run cannot see what that run saw).
 """
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
-from sqlmodel import Session, col, or_, select
+from sqlalchemy import select, text
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, or_
 
 from api.access.jurisdiction import in_jurisdiction, jurisdiction_filter
 from api.access.principal import Access
+from api.bulk.rows import Row, new_ids
+from api.crosscheck.changes import DISCREPANCIES, ChangeSet, Sighting
 from api.crosscheck.linkage.findings import DiscrepancyType, Finding
-from api.crosscheck.tracking import announce, audit, changed, chunks, keep_version
+from api.crosscheck.tracking import chunks
 from api.models import Discrepancy
-from api.models.discrepancy import UNRESOLVED_STATUSES, DiscrepancyStatus, Resolution
+from api.models.discrepancy import (
+    CROSSCHECK_SOURCE,
+    UNRESOLVED_STATUSES,
+    DiscrepancyStatus,
+    Resolution,
+)
 from api.models.types import utcnow
 
 ALL_TYPES: frozenset[str] = frozenset(t.value for t in DiscrepancyType)
 # Serialises reconciliations on PostgreSQL, where runs of overlapping regions (420000 and
 # 420200) could otherwise insert the same fingerprint at once; SQLite writers are serial.
 _RECONCILE_LOCK_KEY = 0x76697461
+SQLITE_CACHE_KIB = 256 * 1024
+# Findings decided and written together: bounds the rows, versions and events held at once.
+CHUNK_FINDINGS = 10_000
+_D = DISCREPANCIES.c
 
 
 @dataclass
@@ -40,7 +52,6 @@ class Reconciliation:
     reopened: int = 0
     closed: int = 0
     unchanged: int = 0
-    touched: dict[str, list[Discrepancy]] = field(default_factory=lambda: defaultdict(list))
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,11 @@ class RunContext:
     due_by: date
     now: datetime
     access: Access
+    stored: set[str] = field(default_factory=set)  # found fingerprints already on the list
+
+    def changes(self) -> ChangeSet:
+        """An empty set of changes made by this run."""
+        return ChangeSet(Sighting(self.run_id, self.now, self.as_of, self.access))
 
 
 def _lock_worklist(session: Session) -> None:
@@ -60,17 +76,70 @@ def _lock_worklist(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RECONCILE_LOCK_KEY})
 
 
-def _existing(session: Session, fingerprints: Sequence[str]) -> dict[str, Discrepancy]:
-    found: dict[str, Discrepancy] = {}
+@contextmanager
+def _page_cache(session: Session) -> Iterator[None]:
+    """On SQLite, a page cache that holds the worklist's indexes while rows pour in.
+
+    Inserts land at random places of the id and fingerprint indexes; with SQLite's default
+    2 MB cache every one of them goes to the file (twice the time for a large run).
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    before = session.execute(text("PRAGMA cache_size")).scalar_one()
+    session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(before)}"))
+
+
+def _rows(session: Session, where: ColumnElement[bool]) -> list[Row]:
+    query = select(DISCREPANCIES).where(where).order_by(_D.id).with_for_update()
+    return [dict(row) for row in session.execute(query).mappings()]
+
+
+def _stored(session: Session, fingerprints: Sequence[str]) -> set[str]:
+    """Which fingerprints the worklist holds, read before this run adds any.
+
+    Asked once up front: on PostgreSQL, asking while the run's inserts grow the table
+    (its statistics lagging behind) turns every later look-up into a scan of it.
+    """
+    stored: set[str] = set()
     for part in chunks(fingerprints):
-        query = select(Discrepancy).where(col(Discrepancy.fingerprint).in_(part))
-        for row in session.exec(query.with_for_update()):
-            found[row.fingerprint] = row
+        stored.update(
+            session.execute(select(_D.fingerprint).where(_D.fingerprint.in_(part))).scalars()
+        )
+    return stored
+
+
+def _existing(session: Session, fingerprints: Sequence[str]) -> dict[str, Row]:
+    found: dict[str, Row] = {}
+    for part in chunks(fingerprints):
+        for row in _rows(session, _D.fingerprint.in_(part)):
+            found[row["fingerprint"]] = row
     return found
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _is_json(value: Any) -> bool:
+    """True when `value` reads back from a JSON column as it is (no tuple, date, ...)."""
+    if type(value) in _JSON_SCALARS:
+        return True
+    if type(value) is dict:
+        return all(type(k) is str and _is_json(v) for k, v in value.items())
+    if type(value) is list:
+        return all(_is_json(v) for v in value)
+    return False
+
+
 def _details(finding: Finding) -> dict[str, Any]:
-    # As the JSON column will give it back, so that an unchanged explanation compares equal.
+    # As the JSON column will give it back, so that an unchanged explanation compares equal;
+    # the engine's details mostly are already (the round trip costs more than the check).
+    if _is_json(finding.details):
+        return finding.details
     details: dict[str, Any] = json.loads(json.dumps(finding.details, default=str))
     return details
 
@@ -79,65 +148,108 @@ def _subjects(finding: Finding) -> list[dict[str, str]]:
     return [{"resource": resource, "id": record_id} for resource, record_id in finding.subjects]
 
 
-def _refresh(row: Discrepancy, finding: Finding) -> bool:
+def _refresh(row: Row, finding: Finding) -> bool:
     """Take the finding's current explanation; True if anything a caller sees changed."""
     current = (list(finding.fields), _details(finding), finding.region, _subjects(finding))
-    if (row.fields, row.details, row.region, row.subjects) == current:
+    if (row["fields"], row["details"], row["region"], row["subjects"]) == current:
         return False
-    row.fields, row.details, row.region, row.subjects = current
+    row["fields"], row["details"], row["region"], row["subjects"] = current
     return True
 
 
-def _open(session: Session, finding: Finding, run: RunContext, outcome: Reconciliation) -> None:
-    row = Discrepancy(
-        fingerprint=finding.fingerprint,
-        type=finding.type.value,
-        region=finding.region,
-        status=DiscrepancyStatus.OPEN.value,
-        detected_at=run.now,
-        due_by=run.due_by,
-        subjects=_subjects(finding),
-        fields=list(finding.fields),
-        details=_details(finding),
-        first_run_id=run.run_id,
-        last_seen_run_id=run.run_id,
-        last_seen_at=run.now,
-        last_seen_as_of=run.as_of,
-        created_at=run.now,
-        updated_at=run.now,
-    )
-    session.add(row)
-    keep_version(session, row, run.access, "open")
-    announce(session, "discrepancy.opened", row)
-    outcome.touched["open"].append(row)
-    outcome.opened += 1
+def _new(row_id: str, fingerprint: str, finding: Finding, run: RunContext) -> Row:
+    return {
+        "id": row_id,
+        "version": 1,
+        "created_at": run.now,
+        "updated_at": run.now,
+        "source": CROSSCHECK_SOURCE,
+        "fingerprint": fingerprint,
+        "type": finding.type.value,
+        "region": finding.region,
+        "status": DiscrepancyStatus.OPEN.value,
+        "detected_at": run.now,
+        "due_by": run.due_by,
+        "subjects": _subjects(finding),
+        "fields": list(finding.fields),
+        "details": _details(finding),
+        "resolution": None,
+        "note": None,
+        "resolved_by": None,
+        "resolved_at": None,
+        "reopened_at": None,
+        "reopen_count": 0,
+        "first_run_id": run.run_id,
+        "last_seen_run_id": run.run_id,
+        "last_seen_at": run.now,
+        "last_seen_as_of": run.as_of,
+        "assignee": None,
+        "assigned_at": None,
+        "assigned_by": None,
+    }
 
 
 def _seen(
-    session: Session, row: Discrepancy, finding: Finding, run: RunContext, outcome: Reconciliation
+    row: Row, finding: Finding, run: RunContext, changes: ChangeSet, outcome: Reconciliation
 ) -> None:
-    row.last_seen_run_id, row.last_seen_at = run.run_id, run.now
-    row.last_seen_as_of = max(run.as_of, row.last_seen_as_of or run.as_of)
-    if row.status == DiscrepancyStatus.RESOLVED and row.resolution == Resolution.FIXED:
+    row["last_seen_run_id"], row["last_seen_at"] = run.run_id, run.now
+    row["last_seen_as_of"] = max(run.as_of, row["last_seen_as_of"] or run.as_of)
+    if row["status"] == DiscrepancyStatus.RESOLVED and row["resolution"] == Resolution.FIXED:
         _refresh(row, finding)
-        row.status, row.due_by, row.reopened_at = (
-            DiscrepancyStatus.REOPENED.value,
-            run.due_by,
-            run.now,
+        row.update(
+            status=DiscrepancyStatus.REOPENED.value,
+            due_by=run.due_by,
+            reopened_at=run.now,
+            reopen_count=row["reopen_count"] + 1,
+            resolution=None,
+            note=None,
+            resolved_by=None,
+            resolved_at=None,
         )
-        row.reopen_count += 1
-        row.resolution = row.note = row.resolved_by = row.resolved_at = None
-        changed(session, row, run.access, "reopen", run.now, "found again by run " + run.run_id)
-        announce(session, "discrepancy.reopened", row)
-        outcome.touched["reopen"].append(row)
+        reason = "found again by run " + run.run_id
+        changes.change(row, "reopen", reason, "discrepancy.reopened")
         outcome.reopened += 1
         return
-    if row.status != DiscrepancyStatus.RESOLVED and _refresh(row, finding):
-        changed(session, row, run.access, "update", run.now)
-        outcome.touched["update"].append(row)
+    if row["status"] != DiscrepancyStatus.RESOLVED and _refresh(row, finding):
+        changes.change(row, "update")
     else:
-        session.add(row)
+        changes.see(row["id"])
     outcome.unchanged += 1
+
+
+def _reconcile_chunk(
+    session: Session,
+    found: dict[str, Finding],
+    part: Sequence[str],
+    run: RunContext,
+    outcome: Reconciliation,
+) -> None:
+    existing = _existing(
+        session, [fingerprint for fingerprint in part if fingerprint in run.stored]
+    )
+    changes = run.changes()
+    ids = iter(new_ids(len(part) - len(existing)))
+    for fingerprint in part:
+        finding = found[fingerprint]
+        outcome.counts[finding.type.value] = outcome.counts.get(finding.type.value, 0) + 1
+        row = existing.get(fingerprint)
+        if row is None:
+            changes.open(_new(next(ids), fingerprint, finding, run))
+            outcome.opened += 1
+        else:
+            _seen(row, finding, run, changes, outcome)
+    changes.write(session)
+
+
+def _stale(run: RunContext, covered_types: frozenset[str]) -> ColumnElement[bool]:
+    """SQL: an unresolved item of the run's region and types it may close if not found."""
+    return (
+        _D.status.in_(UNRESOLVED_STATUSES)
+        & _D.type.in_(sorted(covered_types))
+        & jurisdiction_filter(_D.region, run.region)
+        # Seen by a run that looked at a later day: this run cannot tell it is gone.
+        & or_(_D.last_seen_as_of.is_(None), _D.last_seen_as_of <= run.as_of)
+    )
 
 
 def _close_the_vanished(
@@ -147,26 +259,35 @@ def _close_the_vanished(
     covered_types: frozenset[str],
     outcome: Reconciliation,
 ) -> None:
-    stale = select(Discrepancy).where(
-        col(Discrepancy.status).in_(UNRESOLVED_STATUSES),
-        col(Discrepancy.type).in_(sorted(covered_types)),
-        jurisdiction_filter(col(Discrepancy.region), run.region),
-        # Seen by a run that looked at a later day: this run cannot tell it is gone.
-        or_(
-            col(Discrepancy.last_seen_as_of).is_(None),
-            col(Discrepancy.last_seen_as_of) <= run.as_of,
-        ),
-    )
-    for row in session.exec(stale.order_by(col(Discrepancy.id)).with_for_update()).all():
-        if row.fingerprint in found:
-            continue
-        row.status, row.resolution = DiscrepancyStatus.RESOLVED.value, Resolution.FIXED.value
-        row.resolved_by, row.resolved_at = f"crosscheck:{run.run_id}", run.now
-        row.note = f"Closed by cross-check run {run.run_id}: the cause is no longer found."
-        changed(session, row, run.access, "close", run.now, row.note)
-        announce(session, "discrepancy.resolved", row)
-        outcome.touched["close"].append(row)
-        outcome.closed += 1
+    stale = _stale(run, covered_types)
+    candidates = session.execute(select(_D.id, _D.fingerprint).where(stale).order_by(_D.id))
+    vanished = [row_id for row_id, fingerprint in candidates if fingerprint not in found]
+    note = f"Closed by cross-check run {run.run_id}: the cause is no longer found."
+    for part in chunks(vanished, CHUNK_FINDINGS):
+        changes = run.changes()
+        for ids in chunks(part):
+            # Locked and read again: someone may have resolved it in the meantime.
+            for row in _rows(session, stale & _D.id.in_(ids)):
+                row.update(
+                    status=DiscrepancyStatus.RESOLVED.value,
+                    resolution=Resolution.FIXED.value,
+                    resolved_by=f"crosscheck:{run.run_id}",
+                    resolved_at=run.now,
+                    note=note,
+                )
+                changes.change(row, "close", note, "discrepancy.resolved")
+                outcome.closed += 1
+        changes.write(session)
+
+
+def _in_scope(
+    findings: Iterable[Finding], region: str, covered_types: frozenset[str]
+) -> dict[str, Finding]:
+    found: dict[str, Finding] = {}
+    for finding in findings:
+        if in_jurisdiction(region, finding.region) and finding.type.value in covered_types:
+            found.setdefault(finding.fingerprint, finding)
+    return found
 
 
 def reconcile(
@@ -184,25 +305,20 @@ def reconcile(
 
     Findings outside `region` are ignored; only open or reopened discrepancies inside
     `region` and of `covered_types`, last seen as of this run's day or earlier, can be
-    closed for not being found.
+    closed for not being found. Rows are read and written in bulk, a chunk of findings
+    at a time; the session's own discrepancy objects are expired, to be read again.
     """
     _lock_worklist(session)
-    run = RunContext(run_id, region, as_of, as_of + timedelta(days=due_days), utcnow(), access)
-    found: dict[str, Finding] = {}
-    for finding in findings:
-        if in_jurisdiction(region, finding.region) and finding.type.value in covered_types:
-            found.setdefault(finding.fingerprint, finding)
-    outcome = Reconciliation()
-    existing = _existing(session, sorted(found))
-    for fingerprint, finding in found.items():
-        outcome.counts[finding.type.value] = outcome.counts.get(finding.type.value, 0) + 1
-        row = existing.get(fingerprint)
-        if row is None:
-            _open(session, finding, run, outcome)
-        else:
-            _seen(session, row, finding, run, outcome)
-    _close_the_vanished(session, found, run, covered_types, outcome)
     session.flush()
-    for action, rows in outcome.touched.items():
-        audit(session, access, action, rows)
+    run = RunContext(run_id, region, as_of, as_of + timedelta(days=due_days), utcnow(), access)
+    found = _in_scope(findings, region, covered_types)
+    run.stored.update(_stored(session, list(found)))
+    outcome = Reconciliation()
+    with _page_cache(session):
+        for part in chunks(list(found), CHUNK_FINDINGS):
+            _reconcile_chunk(session, found, part, run, outcome)
+        _close_the_vanished(session, found, run, covered_types, outcome)
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, Discrepancy):
+            session.expire(instance)
     return outcome

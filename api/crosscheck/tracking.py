@@ -5,17 +5,19 @@ journal their changes the same way.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
 from api.access.principal import Access
 from api.journal.append import PendingFeedEvent, pending
-from api.journal.audit import person_ids_for, record_access
-from api.models import Birth, Discrepancy, HouseholdEntry, Marriage, RecordVersion
-from api.models.discrepancy import DiscrepancyOut, DiscrepancyStatus, subject_href
+from api.journal.audit import record_access
+from api.models import Birth, Discrepancy, HouseholdEntry, Marriage, Person, RecordVersion
+from api.models.base import to_shanghai
+from api.models.discrepancy import DiscrepancyOut, DiscrepancyStatus, Resolution, subject_href
 from api.validation import today_in_china
 
 RESOURCE = "discrepancies"
@@ -36,13 +38,63 @@ def is_overdue(row: Discrepancy, today: date | None = None) -> bool:
     return row.status != DiscrepancyStatus.RESOLVED and row.due_by < (today or today_in_china())
 
 
+@lru_cache(maxsize=256)
+def _shown(value: datetime) -> str:
+    # A run stamps thousands of rows with one instant: render it once.
+    return to_shanghai(value)
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else _shown(value)
+
+
 def present(row: Discrepancy) -> dict[str, Any]:
     """The discrepancy as stored and announced (JSON-ready, the same for every reader)."""
-    names = (n for n in DiscrepancyOut.model_fields if n not in ("overdue", "subjects"))
-    values: dict[str, Any] = {name: getattr(row, name) for name in names}
-    values["overdue"] = is_overdue(row)
-    values["subjects"] = [{**s, "href": subject_href(s["resource"], s["id"])} for s in row.subjects]
-    return DiscrepancyOut.model_validate(values).model_dump(mode="json")
+    return present_values({name: getattr(row, name) for name in _PRESENTED})
+
+
+# The columns `DiscrepancyOut` shows (`overdue` is derived, `subjects` gain their href).
+_PRESENTED = tuple(n for n in DiscrepancyOut.model_fields if n != "overdue")
+
+
+def present_values(values: Mapping[str, Any], today: date | None = None) -> dict[str, Any]:
+    """`present` of a row given as its column values: `DiscrepancyOut` in JSON, built directly.
+
+    Bulk writers present a row per change, so the shape is written out here rather than
+    validated by pydantic (tests hold the two equal).
+    """
+    status = DiscrepancyStatus(values["status"]).value
+    resolution = values["resolution"]
+    return {
+        "id": values["id"],
+        "version": values["version"],
+        "created_at": _instant(values["created_at"]),
+        "updated_at": _instant(values["updated_at"]),
+        "source": values["source"],
+        "type": values["type"],
+        "region": values["region"],
+        "status": status,
+        "detected_at": _instant(values["detected_at"]),
+        "due_by": values["due_by"].isoformat(),
+        "overdue": status != DiscrepancyStatus.RESOLVED
+        and values["due_by"] < (today or today_in_china()),
+        "subjects": [
+            {"resource": s["resource"], "id": s["id"], "href": subject_href(s["resource"], s["id"])}
+            for s in values["subjects"]
+        ],
+        "fields": list(values["fields"]),
+        "details": dict(values["details"]),
+        "resolution": None if resolution is None else Resolution(resolution).value,
+        "note": values["note"],
+        "resolved_by": values["resolved_by"],
+        "resolved_at": _instant(values["resolved_at"]),
+        "reopened_at": _instant(values["reopened_at"]),
+        "reopen_count": values["reopen_count"],
+        "first_run_id": values["first_run_id"],
+        "last_seen_run_id": values["last_seen_run_id"],
+        "assignee": values["assignee"],
+        "assigned_at": _instant(values["assigned_at"]),
+    }
 
 
 def announce(session: Session, event_type: str, row: Discrepancy) -> None:
@@ -105,22 +157,46 @@ _PERSON_NUMBERS: dict[str, tuple[Any, ...]] = {
 }
 
 
+class SubjectPersons:
+    """The persons the subjects of many discrepancies name, looked up once for them all."""
+
+    def __init__(self, session: Session, subjects: Iterable[Sequence[Mapping[str, str]]]) -> None:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for items in subjects:
+            for subject in items:
+                wanted[subject["resource"]].add(subject["id"])
+        # (resource, record id) -> the (ID number, person id) of each person it names.
+        self.named: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        connection = session.connection()
+        for resource, (key, *columns) in _PERSON_NUMBERS.items():
+            query = (
+                select(key, Person.id_number, Person.id)
+                .select_from(key.class_)
+                .join(Person, col(Person.id_number).in_(columns))
+            )
+            for ids in chunks(sorted(wanted[resource])):
+                for record_id, number, person_id in connection.execute(
+                    query.where(key.in_(ids))
+                ).all():
+                    self.named[(resource, record_id)].append((number, person_id))
+
+    def of(self, subjects: Iterable[Sequence[Mapping[str, str]]]) -> list[str]:
+        """The ids of the persons some of those discrepancies are about."""
+        own: set[str] = set()
+        named: set[tuple[str, str]] = set()
+        for items in subjects:
+            for s in items:
+                if s["resource"] == "persons":
+                    own.add(s["id"])
+                named.update(self.named.get((s["resource"], s["id"]), ()))
+        # The subjects that are persons, then the persons named, by ID number.
+        return list(dict.fromkeys([*sorted(own), *(p for _, p in sorted(named))]))
+
+
 def subject_person_ids(session: Session, rows: Iterable[Discrepancy]) -> list[str]:
     """The persons a set of discrepancies is about, for the access log."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        for subject in row.subjects:
-            wanted[subject["resource"]].add(subject["id"])
-    numbers: list[str | None] = []
-    for resource, (key, *columns) in _PERSON_NUMBERS.items():
-        for ids in chunks(sorted(wanted[resource])):
-            for values in session.exec(select(*columns).where(col(key).in_(ids))):
-                numbers.extend(values)
-    found = sorted(wanted["persons"])
-    distinct = sorted({n for n in numbers if n})
-    for part in chunks(distinct):
-        found.extend(person_ids_for(session, part))
-    return list(dict.fromkeys(found))
+    subjects = [row.subjects for row in rows]
+    return SubjectPersons(session, subjects).of(subjects)
 
 
 def audit(session: Session, access: Access, action: str, rows: Sequence[Discrepancy]) -> None:

@@ -11,12 +11,13 @@ instead, which appends those of many requests in one transaction.
 import hashlib
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, update
+from sqlalchemy import Connection, Dialect, bindparam, func, insert, update
 from sqlmodel import Session, select
 
 from api.models import AuditEvent, AuditSubject, FeedEvent, JournalHead
@@ -161,7 +162,7 @@ _MOVE_HEAD = (
 )
 
 
-def _lock_a_chain(db: Session | Connection) -> tuple[int, int, str]:
+def lock_a_chain(db: Session | Connection) -> tuple[int, int, str]:
     """Lock the head of an audit chain nobody else is appending to; its (chain, seq, hash).
 
     On PostgreSQL, SKIP LOCKED hands each concurrent appender a different chain, so they
@@ -187,7 +188,18 @@ def append_audit(db: Session | Connection, events: Sequence[PendingAuditEvent]) 
     """Chain `events` onto one audit chain with three statements, in the caller's transaction."""
     if not events:
         return
-    chain, seq, prev_hash = _lock_a_chain(db)
+    chain, seq, prev_hash = lock_a_chain(db)
+    rows, subjects, seq, prev_hash = _chained(events, chain, seq, prev_hash)
+    db.execute(_INSERT_EVENTS, rows)
+    if subjects:
+        db.execute(_INSERT_SUBJECTS, subjects)
+    db.execute(_MOVE_HEAD, {"head": audit_head_name(chain), "seq": seq, "hash": prev_hash})
+
+
+def _chained(
+    events: Sequence[PendingAuditEvent], chain: int, seq: int, prev_hash: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, str]:
+    """The rows that chain `events` after (seq, prev_hash), their subjects, and the new tip."""
     rows, subjects = [], []
     for item in events:
         seq += 1
@@ -214,10 +226,74 @@ def append_audit(db: Session | Connection, events: Sequence[PendingAuditEvent]) 
             {"person_id": p, "chain": chain, "chain_seq": seq}
             for p in dict.fromkeys(item.person_ids)
         ]
-    db.execute(_INSERT_EVENTS, rows)
-    if subjects:
-        db.execute(_INSERT_SUBJECTS, subjects)
-    db.execute(_MOVE_HEAD, {"head": audit_head_name(chain), "seq": seq, "hash": prev_hash})
+    return rows, subjects, seq, prev_hash
+
+
+def append_audit_on_sqlite(connection: Connection, events: Sequence[PendingAuditEvent]) -> None:
+    """`append_audit` for the audit group commit on SQLite, through the driver itself.
+
+    The same rows and hashes, in a transaction that already holds the write lock; the
+    statements are compiled once and their values converted by the columns' own types.
+    Going past SQLAlchemy's execution layer halves the cost of a small batch, which the
+    audited reads of a process pay in the event loop.
+    """
+    if not events:
+        return
+    statements = _sqlite_statements(connection.dialect)
+    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        free = cursor.execute(statements.free_head).fetchone()
+        if free is None:  # a head not yet created: the general path creates it
+            append_audit(connection, events)
+            return
+        chain = _chain_of(free[0])
+        rows, subjects, seq, tip = _chained(events, chain, int(free[1]), free[2] or GENESIS_HASH)
+        cursor.executemany(statements.insert_events.sql, statements.insert_events.values(rows))
+        if subjects:
+            insert = statements.insert_subjects
+            cursor.executemany(insert.sql, insert.values(subjects))
+        cursor.execute(statements.move_head, (seq, tip, audit_head_name(chain)))
+    finally:
+        cursor.close()
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    names: tuple[str, ...]
+    convert: tuple[Callable[[Any], Any] | None, ...]
+
+    def values(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        pairs = list(zip(self.names, self.convert, strict=True))
+        return [tuple(c(row[n]) if c else row[n] for n, c in pairs) for row in rows]
+
+
+@dataclass(frozen=True)
+class _SqliteStatements:
+    free_head: str
+    insert_events: _Insert
+    insert_subjects: _Insert
+    move_head: str
+
+
+@cache
+def _sqlite_statements(dialect: Dialect) -> _SqliteStatements:
+    def compiled_insert(table: Any) -> _Insert:
+        names = tuple(c.name for c in table.columns)
+        sql = str(insert(table).compile(dialect=dialect, column_keys=list(names)))
+        convert = tuple(table.c[n].type.bind_processor(dialect) for n in names)
+        return _Insert(sql, names, convert)
+
+    heads = ", ".join(f"'{name}'" for name in _AUDIT_HEADS)
+    return _SqliteStatements(
+        free_head=(
+            f"SELECT name, last_seq, last_hash FROM {_HEADS.name} "
+            f"WHERE name IN ({heads}) ORDER BY random() LIMIT 1"
+        ),
+        insert_events=compiled_insert(_EVENTS),
+        insert_subjects=compiled_insert(_SUBJECTS),
+        move_head=f"UPDATE {_HEADS.name} SET last_seq = ?, last_hash = ? WHERE name = ?",
+    )
 
 
 def write_journal(session: Session) -> None:

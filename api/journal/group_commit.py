@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine
 
 from api.errors import Problem
-from api.journal.append import PendingAuditEvent, append_audit
+from api.journal.append import PendingAuditEvent, append_audit, append_audit_on_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class AuditWriter:
         """Append `batch` in a transaction whose write lock `connection` already holds."""
         try:
             with connection.begin():
-                append_audit(connection, [e for waiter in batch for e in waiter.events])
+                append_audit_on_sqlite(connection, [e for waiter in batch for e in waiter.events])
         except Exception as exc:
             self._drop_connection()
             return self._failed(exc)

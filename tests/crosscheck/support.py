@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.access.policy import Department, Purpose, Scope
 from api.access.principal import Access, Principal
@@ -19,7 +19,16 @@ from api.crosscheck.runs import operator_access, request_run
 from api.crosscheck.worker import run_now
 from api.db import unit_of_work
 from api.journal.append import pending
-from api.models import Birth, CrosscheckRun, Discrepancy, HouseholdEntry, Marriage, Person
+from api.models import (
+    AuditEvent,
+    Birth,
+    CrosscheckRun,
+    Discrepancy,
+    FeedEvent,
+    HouseholdEntry,
+    Marriage,
+    Person,
+)
 from api.validation import today_in_china
 from tests.factories import SHANGHAI, certificate_no, id_number
 
@@ -90,8 +99,15 @@ def stored(session: Session, item: Finding) -> Discrepancy:
 
 
 def feed_types(session: Session) -> list[str]:
-    """The feed events the session's work has queued."""
-    return [event.type for event in pending(session).feed]
+    """The feed events the session's work has appended or queued, in feed order."""
+    stored = session.exec(select(FeedEvent.type).order_by(col(FeedEvent.seq))).all()
+    return [*stored, *(event.type for event in pending(session).feed)]
+
+
+def audit_events(session: Session) -> list[Any]:
+    """The access-log events the session's work has chained or queued, oldest first."""
+    order = (col(AuditEvent.occurred_at), col(AuditEvent.chain), col(AuditEvent.chain_seq))
+    return [*session.exec(select(AuditEvent).order_by(*order)).all(), *pending(session).audit]
 
 
 class FakeEngine:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from api.config import Settings
-from api.crosscheck import reconcile, tracking
+from api.crosscheck import changes
 from api.crosscheck.execution import FAILURE_MESSAGE, Claim, execute
 from api.crosscheck.linkage import engine as linkage_engine
 from api.crosscheck.worker import claim_next
@@ -111,14 +111,15 @@ def test_a_failure_midway_through_the_worklist_update_changes_nothing(
     run_in_foreground(engine, settings_)
     with Session(engine) as session:
         events = session.exec(select(func.count()).select_from(FeedEvent)).one()
-    announce = tracking.announce
+    append = changes.append_feed_rows
 
-    def fail_on_close(session: Session, event_type: str, row: Discrepancy) -> None:
-        if event_type == "discrepancy.resolved":
+    def fail_on_close(session: Session, rows: list[dict[str, Any]]) -> None:
+        # The new item and the sighting of the kept one are written by now.
+        if any(row["type"] == "discrepancy.resolved" for row in rows):
             raise RuntimeError("disk full")
-        announce(session, event_type, row)
+        append(session, rows)
 
-    monkeypatch.setattr(reconcile, "announce", fail_on_close)
+    monkeypatch.setattr(changes, "append_feed_rows", fail_on_close)
     fake.findings = [kept, new]
     assert run_in_foreground(engine, settings_).status == "failed"
     after = discrepancies(engine)

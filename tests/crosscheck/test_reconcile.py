@@ -8,10 +8,18 @@ from sqlmodel import Session, select
 
 from api.crosscheck.linkage.findings import Finding
 from api.crosscheck.worklist import discrepancy_history, resolve_discrepancy
-from api.journal.append import pending
 from api.models import Discrepancy
 from api.models.discrepancy import Resolution
-from tests.crosscheck.support import AS_OF, T, clerk, feed_types, finding, reconciled, stored
+from tests.crosscheck.support import (
+    AS_OF,
+    T,
+    audit_events,
+    clerk,
+    feed_types,
+    finding,
+    reconciled,
+    stored,
+)
 
 
 def test_a_new_finding_opens_a_discrepancy_due_after_the_configured_days(
@@ -31,8 +39,8 @@ def test_a_new_finding_opens_a_discrepancy_due_after_the_configured_days(
     assert (row.fields, row.first_run_id, row.last_seen_run_id) == (["child_sex"], "run-1", "run-1")
     assert (outcome.opened, outcome.counts["ATTRIBUTE_MISMATCH"]) == (1, 1)
     assert feed_types(session) == ["discrepancy.opened"]
-    assert [e.action for e in pending(session).audit] == ["open"]
-    assert pending(session).audit[0].actor == "crosscheck:test"
+    assert [e.action for e in audit_events(session)] == ["open"]
+    assert audit_events(session)[0].actor == "crosscheck:test"
 
 
 def test_a_discrepancy_is_reported_once_however_many_runs_see_it(session: Session) -> None:
@@ -87,12 +95,12 @@ def test_a_discrepancy_settled_otherwise_than_fixed_is_never_reported_again(
     reconciled(session, [item], "run-1")
     row = stored(session, item)
     resolve_discrepancy(session, row.id, resolution=resolution, note="核实无误", access=clerk())
-    events = len(pending(session).feed)
+    events = len(feed_types(session))
     outcome = reconciled(session, [item], "run-2")
     row = stored(session, item)
     assert (row.status, row.resolution, row.resolved_by) == ("resolved", resolution, "clerk-1")
     assert (outcome.opened, outcome.reopened, outcome.unchanged) == (0, 0, 1)
-    assert len(pending(session).feed) == events
+    assert len(feed_types(session)) == events
 
 
 def test_a_discrepancy_whose_cause_disappeared_is_closed_by_the_run(session: Session) -> None:
@@ -183,4 +191,4 @@ def test_counts_cover_every_type(session: Session) -> None:
 
 def test_the_access_log_names_the_persons_a_discrepancy_is_about(session: Session) -> None:
     reconciled(session, [finding(T.DUPLICATE_PERSON, ("persons", "p1"), ("persons", "p2"))])
-    assert pending(session).audit[0].person_ids == ["p1", "p2"]
+    assert audit_events(session)[0].person_ids == ["p1", "p2"]

@@ -39,6 +39,8 @@ from api.crosscheck.linkage.inputs import SCHEMAS
 
 # Below this many rows a SQLite file is read in-process (starting workers costs ~1 s).
 PARALLEL_ROWS = 400_000
+# Text is parsed a piece of about this size at a time, and dropped once parsed.
+PIECE_BYTES = 64 << 20
 _TS_COLUMNS = {"birth_datetime", "created_at"}
 
 # Columns read from each table (the engine's schema less voided_at: voided rows are
@@ -132,19 +134,28 @@ def _parse(table: str, data: bytes) -> pa.Table:
     )
 
 
-def _copy_out(driver: Any, table: str, where: str) -> bytes:
+def _copy_out(driver: Any, table: str, where: str) -> pa.Table:
+    """COPY a table's rows out, parsed a piece of whole lines at a time (blocks are rows)."""
     select = ", ".join(_pg_expr(c) for c in COLUMNS[table])
-    chunks: list[bytes] = []
+    pieces: list[pa.Table] = []
+    blocks: list[bytes] = []
+    size = 0
     with (
         driver.cursor() as cur,
         cur.copy(f"COPY (SELECT {select} FROM {table} WHERE {where}) TO STDOUT") as copy,
     ):
         for block in copy:
-            chunks.append(bytes(block))
-    return b"".join(chunks)
+            blocks.append(bytes(block))
+            size += len(block)
+            # Pieces of bounded size: never the whole text twice in memory at once.
+            if size >= PIECE_BYTES:
+                pieces.append(_parse(table, b"".join(blocks)))
+                blocks, size = [], 0
+    pieces.append(_parse(table, b"".join(blocks)))
+    return pa.concat_tables(pieces)
 
 
-def _read_postgres_all(connection: Connection, where: dict[str, str]) -> dict[str, bytes]:
+def _read_postgres_all(connection: Connection, where: dict[str, str]) -> dict[str, pa.Table]:
     """COPY the four tables out concurrently, all from the caller's snapshot.
 
     The caller's transaction exports its snapshot; three pooled connections import it
@@ -155,7 +166,7 @@ def _read_postgres_all(connection: Connection, where: dict[str, str]) -> dict[st
     driver: Any = connection.connection.driver_connection
     snapshot = driver.execute("SELECT pg_export_snapshot()").fetchone()[0]
 
-    def other(table: str) -> bytes:
+    def other(table: str) -> pa.Table:
         raw = connection.engine.raw_connection()
         try:
             drv: Any = raw.driver_connection
@@ -220,7 +231,13 @@ def _sqlite_part(path: str, sql: str, lo: int, hi: int) -> bytes:
     return done.stdout
 
 
-def _read_sqlite_all(driver: Any, where: dict[str, str]) -> dict[str, bytes]:
+def _parsed_part(table: str, path: str, sql: str, lo: int, hi: int) -> pa.Table:
+    # Parsed in the pool's thread (pyarrow lets go of the GIL) while other parts are read,
+    # so that only one part's text at a time is held per thread.
+    return _parse(table, _sqlite_part(path, sql, lo, hi))
+
+
+def _read_sqlite_all(driver: Any, where: dict[str, str]) -> dict[str, pa.Table]:
     """Read every table; big files are read by several processes over rowid ranges.
 
     Python's sqlite3 spends ~250 ns per value building rows and holds the GIL doing it,
@@ -236,10 +253,10 @@ def _read_sqlite_all(driver: Any, where: dict[str, str]) -> dict[str, bytes]:
         workers = min(4, os.cpu_count() or 1)
         total = sum((hi or 0) - (lo or 0) for lo, hi in spans.values())
         if not path or workers < 2 or total < PARALLEL_ROWS:
-            return {t: _fetch_lines(cur, _sqlite_select(t, where[t])) for t in SCHEMAS}
+            return {t: _parse(t, _fetch_lines(cur, _sqlite_select(t, where[t]))) for t in SCHEMAS}
     finally:
         cur.close()
-    tasks: list[tuple[str, Future[bytes]]] = []
+    tasks: list[tuple[str, Future[pa.Table]]] = []
     # Threads only wait on the workers' pipes (the GIL is released while they do).
     with ThreadPoolExecutor(workers) as pool:
         for t in sorted(SCHEMAS, key=lambda t: -((spans[t][1] or 0) - (spans[t][0] or 0))):
@@ -249,11 +266,11 @@ def _read_sqlite_all(driver: Any, where: dict[str, str]) -> dict[str, bytes]:
             step = max((hi - lo + 1) // workers + 1, 1)
             for start in range(lo - 1, hi, step):
                 sql = _sqlite_select(t, where[t])
-                tasks.append((t, pool.submit(_sqlite_part, path, sql, start, start + step)))
-        out: dict[str, list[bytes]] = {t: [] for t in SCHEMAS}
+                tasks.append((t, pool.submit(_parsed_part, t, path, sql, start, start + step)))
+        out: dict[str, list[pa.Table]] = {t: [] for t in SCHEMAS}
         for t, fut in tasks:
             out[t].append(fut.result())
-    return {t: b"".join(parts) for t, parts in out.items()}
+    return {t: pa.concat_tables(parts) if parts else _parse(t, b"") for t, parts in out.items()}
 
 
 def load(
@@ -269,10 +286,9 @@ def load(
         raise ValueError(f"unsupported database: {dialect}")
     where = region_filters(prefix, counterparts)
     if dialect == "sqlite":
-        raw = _read_sqlite_all(driver, where)
+        tables = _read_sqlite_all(driver, where)
     else:
-        raw = _read_postgres_all(connection, where)
-    tables = {t: _parse(t, raw.pop(t)) for t in SCHEMAS}  # free each text once parsed
+        tables = _read_postgres_all(connection, where)
     return LinkageInputs(
         tables["birth"], tables["household_entry"], tables["person"], tables["marriage"]
     )
