@@ -195,9 +195,11 @@ def find_discrepancies(
 ) -> list[Finding]:
     """Load the region's records and link them (the engine's part of a run)."""
     _phase(engine, claim, "load", progress)
-    # Read-only: on SQLite a connection that begins a transaction takes the write lock, and
-    # the API's audited reads need it while the run loads.
-    with read_only(engine).connect() as connection:
+    # On SQLite a connection that begins a transaction takes the write lock, which the API's
+    # audited reads need while the run loads; on PostgreSQL readers lock nothing, and the
+    # loader's helpers share its transaction's exported snapshot.
+    reader = read_only(engine) if engine.dialect.name == "sqlite" else engine
+    with reader.connect() as connection:
         inputs = loader.load(connection, run.region)
     _phase(engine, claim, "link", progress)
     prefix = significant_digits(run.region)

@@ -1,7 +1,8 @@
 """Carrying out a run: findings reach the worklist once, a failure changes nothing, unchanged
 inputs reuse the last results, progress is reported, and a run no longer held is let go."""
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,9 +12,10 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from api.config import Settings
-from api.crosscheck import changes
+from api.crosscheck import changes, execution
 from api.crosscheck.execution import FAILURE_MESSAGE, Claim, execute
 from api.crosscheck.linkage import engine as linkage_engine
+from api.crosscheck.linkage import loader
 from api.crosscheck.worker import claim_next
 from api.crosscheck.worklist import resolve_discrepancy
 from api.db import unit_of_work
@@ -248,3 +250,34 @@ def test_a_synthetic_population_gets_the_engines_findings_on_its_worklist(
     assert outcome.opened == len(expected) == sum(outcome.counts.values())
     found = {(d.type, frozenset(s["id"] for s in d.subjects)) for d in stored.values()}
     assert len(found & data.truth) >= 0.9 * len(data.truth)
+
+
+def test_on_sqlite_a_run_reads_its_inputs_without_holding_the_write_lock(
+    engine: Engine, settings_: Settings, fake: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one write lock, which the API's audited reads need")
+    free: list[bool] = []
+
+    def then_write_elsewhere(read: Callable[..., Any]) -> Callable[..., Any]:
+        def reading(*args: Any) -> Any:
+            got = read(*args)  # its connection still open, as while the run reads on
+            other = engine.raw_connection()
+            try:
+                other.execute("PRAGMA busy_timeout=0")
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                free.append(True)
+            except sqlite3.OperationalError:
+                free.append(False)
+            finally:
+                other.close()
+            return got
+
+        return reading
+
+    monkeypatch.setattr(loader, "load", then_write_elsewhere(loader.load))
+    fingerprint = then_write_elsewhere(execution.input_fingerprint)
+    monkeypatch.setattr(execution, "input_fingerprint", fingerprint)
+    assert run_in_foreground(engine, settings_).status == "succeeded"
+    assert free == [True, True]
