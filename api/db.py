@@ -134,16 +134,9 @@ def try_write_lock(connection: Connection) -> bool:
     """
     pooled = connection.connection
     _query_only(pooled, False)
-    raw: Any = pooled.dbapi_connection
-    raw.execute("PRAGMA busy_timeout=0")
-    try:
-        raw.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if "locked" not in str(exc) and "busy" not in str(exc):
-            raise
-        return False
-    finally:
-        raw.execute(f"PRAGMA busy_timeout={int(LOCK_WAIT_SECONDS * 1000)}")
+    with _no_busy_wait(pooled.dbapi_connection) as raw:
+        if not _one_begin_immediate(raw):
+            return False
     pooled.info[_LOCK_HELD] = True
     return True
 
@@ -155,21 +148,36 @@ def _begin_immediate(dbapi_connection: Any) -> None:
     two worker processes taking turns at the write lock every few milliseconds, those
     sleeps were the slowest audited reads' wait. The bound stays 30 s.
     """
-    dbapi_connection.execute("PRAGMA busy_timeout=0")
-    try:
+    with _no_busy_wait(dbapi_connection) as raw:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         pause = 0.0001
-        while True:
-            try:
-                dbapi_connection.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() >= deadline:
-                    raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+        while not _one_begin_immediate(raw):
+            if time.monotonic() >= deadline:
+                locked = sqlite3.OperationalError("database is locked")
+                raise OperationalError("BEGIN IMMEDIATE", None, locked)
             time.sleep(pause)
             pause = min(2 * pause, 0.001)
+
+
+@contextmanager
+def _no_busy_wait(dbapi_connection: Any) -> Iterator[Any]:
+    """The driver connection with SQLite's busy handler off, restored afterwards."""
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        yield dbapi_connection
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout={int(LOCK_WAIT_SECONDS * 1000)}")
+
+
+def _one_begin_immediate(dbapi_connection: Any) -> bool:
+    """One try at BEGIN IMMEDIATE: False if another connection holds the write lock."""
+    try:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        return False
+    return True
 
 
 def build_engine(url: str, *, pool_size: int = 10) -> Engine:

@@ -140,10 +140,10 @@ class AuditWriter:
     def _written(
         self, batches: _Batches, batch: list[_Waiter], error: BaseException | None
     ) -> None:
-        self._settle(batches, batch, error)
+        self._answer(batches, batch, error)
         self._flush(batches)
 
-    def _settle(self, batches: _Batches, batch: list[_Waiter], error: BaseException | None) -> None:
+    def _answer(self, batches: _Batches, batch: list[_Waiter], error: BaseException | None) -> None:
         if error is not None and len(batch) > 1:
             # One request's bad event must not fail its neighbours: write them one by one.
             batches.loop.create_task(self._one_by_one(batch))
@@ -174,7 +174,7 @@ class AuditWriter:
         if not locked:
             self._wait_for_lock(batches)
             return
-        self._settle(batches, batch, error)
+        self._answer(batches, batch, error)
         batches.loop.call_soon(self._flush, batches)
 
     def _wait_for_lock(self, batches: _Batches) -> None:
