@@ -284,3 +284,12 @@ def test_an_import_stopped_by_the_database_keeps_the_batches_it_committed(
 
     assert (stopped.value.summary.received, stopped.value.summary.created) == (1, 1)
     assert len(session.exec(select(Birth)).all()) == 1
+
+
+@pytest.mark.parametrize("escaped", ["\\u0000", "\\u001b", "\\u0085"])
+def test_a_control_character_written_as_an_escape_is_refused_by_field(escaped: str) -> None:
+    body = json.dumps(birth_body(child_name="x"), ensure_ascii=False)
+    text = body.replace('"child_name": "x"', f'"child_name": "x{escaped}"').encode()
+    good, bad = prepare_batch(BIRTHS, access(), [Line(1, text)])
+    assert good == []
+    assert [e["field"] for e in bad[0].errors] == ["child_name"]

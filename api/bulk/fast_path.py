@@ -7,12 +7,11 @@ one event. The outcome per line is the same as `api.records.core.create_record` 
 `update_record` (known key, other content) would give.
 """
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, Table, Text, bindparam, cast, func, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table
 from sqlmodel import Session, SQLModel, select
 
 from api.access.principal import Access
@@ -20,11 +19,11 @@ from api.bulk.outcome import BatchOutcome, LineError
 from api.bulk.rows import (
     JsonText,
     Row,
+    among,
     column_defaults,
     in_utc,
     insert_rows,
     instant_columns,
-    is_postgresql,
     list_columns,
     new_ids,
     to_json,
@@ -94,41 +93,12 @@ def natural_key(kind: RecordKind[Any], values: Row) -> Key | None:
     return key if kind.natural_key and None not in key else None
 
 
-def _array_literal(values: Iterable[Any]) -> str:
-    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
-    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
-
-
-def _among(session: Session, columns: Sequence[Any], keys: Sequence[Key]) -> Any:
-    # On PostgreSQL the keys travel as one array literal per column: a 2,000-item IN list,
-    # or a list parameter, costs more to render and adapt than the query takes to run.
-    if not is_postgresql(session):
-        if len(columns) == 1:
-            return columns[0].in_([k[0] for k in keys])
-        return tuple_(*columns).in_(keys)
-    # Strings compare as text: a cast to varchar(n) would silently cut longer values.
-    arrays = [
-        cast(
-            bindparam(f"keys_{i}", _array_literal(k[i] for k in keys), type_=Text),
-            ARRAY(Text() if isinstance(c.type, String) else c.type),
-        )
-        for i, c in enumerate(columns)
-    ]
-    # A semi-join on the unnested keys, not `= ANY(array)`: while a table fills up its
-    # statistics lag, and the planner then compares every row with every key (seconds per
-    # batch); a hash semi-join stays cheap either way.
-    keys_table = select(*[func.unnest(a) for a in arrays])
-    if len(columns) == 1:
-        return columns[0].in_(keys_table)
-    return tuple_(*columns).in_(keys_table)
-
-
 def _existing(session: Session, kind: RecordKind[Any], keys: list[Key]) -> dict[Key, Row]:
     if not keys:
         return {}
     table: Table = kind.model.__table__  # type: ignore[attr-defined]
     columns = [table.c[c] for c in kind.natural_key]
-    found = session.execute(table.select().where(_among(session, columns, keys))).mappings()
+    found = session.execute(table.select().where(among(session, columns, keys))).mappings()
     return {tuple(r[c] for c in kind.natural_key): dict(r) for r in found}
 
 
@@ -140,7 +110,7 @@ def _persons(
         return {}
     column = Person.__table__.c.id_number  # type: ignore[attr-defined]
     query = select(Person.id_number, Person.id).where(
-        _among(session, [column], [(n,) for n in numbers])
+        among(session, [column], [(n,) for n in numbers])
     )
     return {number: person_id for number, person_id in session.execute(query)}
 

@@ -32,6 +32,7 @@ from api.db import unit_of_work
 from api.errors import FieldError, validation_errors
 from api.records.core import RecordKind
 from api.records.registries import KINDS
+from api.validation.text import PRINTABLE_JSON, printable_json
 
 IMPORTABLE = ("births", "ultrasound-exams", "household-entries", "marriages", "persons")
 DEFAULT_BATCH_SIZE = 2000
@@ -70,7 +71,8 @@ def prepare_batch(
             bad.append(LineError(line.number, [too_long]))
             continue
         try:
-            body = kind.body.model_validate_json(line.text)
+            context = PRINTABLE_JSON if printable_json(line.text) else None
+            body = kind.body.model_validate_json(line.text, context=context)
         except ValidationError as exc:
             bad.append(LineError(line.number, validation_errors(exc.errors())))
             continue

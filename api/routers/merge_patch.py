@@ -9,12 +9,13 @@ against the create body. Validators that screen raw input (`mode="before"`, such
 refusal of fetal sex) apply to the patch as they do to a create.
 """
 
+import inspect
 from collections.abc import Callable
 from functools import cache
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, create_model, model_validator
+from pydantic import BaseModel, ValidationInfo, create_model, model_validator
 from pydantic.fields import FieldInfo
 
 from api.models.base import StrictBody
@@ -49,6 +50,12 @@ def _optional_field(field: FieldInfo) -> tuple[Any, FieldInfo]:
 
 def _screen(check: Callable[[Any], Any]) -> Any:
     """A copy of a `mode="before"` validator of another model, for the patch model."""
+    if len(inspect.signature(check).parameters) == 2:
+
+        def screen_with_info(cls: type[BaseModel], data: Any, info: ValidationInfo) -> Any:
+            return check(data, info)
+
+        return model_validator(mode="before")(screen_with_info)
 
     def screen(cls: type[BaseModel], data: Any) -> Any:
         return check(data)

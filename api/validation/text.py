@@ -14,9 +14,11 @@ from typing import Any, Final
 
 __all__ = [
     "CONTROL_CHARACTER_MESSAGE",
+    "PRINTABLE_JSON",
     "check_no_control_characters",
     "control_character_paths",
     "has_control_characters",
+    "printable_json",
     "printable_name",
 ]
 
@@ -36,6 +38,24 @@ def has_control_characters(value: str, *, allow_line_breaks: bool = False) -> bo
     return any(
         unicodedata.category(char) in _REFUSED_CATEGORIES and char not in allowed for char in value
     )
+
+
+# The validation context of a body whose JSON text `printable_json` passed.
+PRINTABLE_JSON: Final = {"printable_json": True}
+
+
+def printable_json(text: str | bytes) -> bool:
+    """Tell whether every string a JSON text can decode to is printable, in one pass.
+
+    Each string of such a text is a slice of it unless an escape (a backslash) makes it
+    something else, so a printable text without backslashes holds no control character.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode()
+        except UnicodeDecodeError:
+            return False
+    return "\\" not in text and text.isprintable()
 
 
 def check_no_control_characters(value: str) -> str:

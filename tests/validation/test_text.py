@@ -6,6 +6,7 @@ from api.validation.text import (
     check_no_control_characters,
     control_character_paths,
     has_control_characters,
+    printable_json,
     printable_name,
 )
 
@@ -54,3 +55,22 @@ def test_names_echoed_in_an_answer_are_escaped() -> None:
     assert printable_name("status\x00") == "status\\x00"
     assert printable_name("x\ud800") == "x\\ud800"
     assert printable_name("出生") == "出生"
+
+
+def test_a_printable_json_text_without_escapes_needs_no_walk() -> None:
+    assert printable_json('{"name": "阿卜杜·热合曼", "n": 1}'.encode())
+    assert printable_json('{"name": "張麗之女（二）"}')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": "x\\u0000"}',
+        b'{"a": "x\\n"}',
+        b'{"a": "\\ud800"}',
+        b'{"a": "\xff"}',
+        '{"a": "\x7f"}',
+    ],
+)
+def test_escapes_bad_bytes_and_raw_controls_take_the_full_check(text: str | bytes) -> None:
+    assert not printable_json(text)

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from api.access.jurisdiction import jurisdiction_filter
 from api.access.principal import Access
+from api.bulk.rows import among
 from api.models import Birth, Person
 from api.models.birth import BirthIn
 from api.records.core import RecordKind, Row
@@ -56,7 +57,7 @@ def mothers_on_record(session: Session, id_numbers: Iterable[str], *, access: Ac
         return set()
     found = session.exec(
         select(Person.id_number).where(
-            col(Person.id_number).in_(wanted),
+            among(session, [col(Person.id_number)], [(n,) for n in wanted]),
             jurisdiction_filter(col(Person.jurisdiction_region), access.principal.region),
         )
     )
