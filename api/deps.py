@@ -141,6 +141,11 @@ async def authenticate(
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+async def bearer_credentials(request: Request) -> HTTPAuthorizationCredentials | None:
+    """The request's bearer credentials, read without a dependency (None if absent)."""
+    return await _bearer(request)
+
+
 async def get_principal(request: Request, credentials: BearerDep) -> Principal:
     """The caller the request's bearer token speaks for (401 without a valid one)."""
     return await authenticate(request, credentials)

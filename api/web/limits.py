@@ -17,7 +17,7 @@ from fastapi import Request
 from api.access.principal import Principal
 from api.access.throttle import app_throttle, client_address, enforce
 from api.config import Settings
-from api.deps import PrincipalDep
+from api.deps import authenticate, bearer_credentials
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -53,11 +53,16 @@ def _count(request: Request, principal: Principal, kind: str) -> None:
     enforce(by_address, client_address(request), cost)
 
 
-async def limit_harvesting(request: Request, principal: PrincipalDep) -> Principal:
-    """Count a look-up or list page against the caller and its address (429 when spent).
+async def limit_harvesting(request: Request) -> Principal:
+    """Authenticate, then count a look-up or list page against the caller and its address.
 
-    Other requests pass without a thread hop; counting may ask Redis, so it runs in a thread.
+    429 when an allowance is spent. Other requests pass without a thread hop; counting may
+    ask Redis, so it runs in a thread. The token is read here rather than through a
+    sub-dependency: every dependency FastAPI resolves costs a read more CPU than this check,
+    and each /v1 route's own access alias already puts the bearer scheme (with its scopes)
+    in the OpenAPI document.
     """
+    principal = await authenticate(request, await bearer_credentials(request))
     kind = harvesting_kind(request.method, request.scope.get("route"))
     if kind is not None:
         await to_thread.run_sync(_count, request, principal, kind)
