@@ -16,10 +16,10 @@ from sqlalchemy import bindparam, case, update
 from sqlmodel import Session
 
 from api.access.principal import Access
-from api.bulk.rows import Row, new_ids, to_json, update_rows
+from api.bulk.rows import Row, insert_rows, new_ids, to_json, update_rows
 from api.crosscheck.tracking import REASON_MAX, RESOURCE, SubjectPersons, chunks, present_values
 from api.journal.audit import record_access
-from api.journal.bulk import append_feed_rows, append_queued_audit, feed_row, insert_plain
+from api.journal.bulk import append_feed_rows, append_queued_audit, feed_row
 from api.models import Discrepancy, RecordVersion
 from api.models.types import utcnow
 from api.validation import today_in_china
@@ -123,7 +123,7 @@ class ChangeSet:
 
     def write(self, session: Session) -> None:
         """Store the chunk: rows, versions, feed events, and its access-log events queued."""
-        insert_plain(session, DISCREPANCIES, self.opened)
+        insert_rows(session, DISCREPANCIES, self.opened)
         sighting = self.sighting
         for part in chunks(self.seen):
             session.execute(
@@ -134,7 +134,7 @@ class ChangeSet:
         update_rows(session, DISCREPANCIES, self.changed)
         for version, row_id in zip(self.versions, new_ids(len(self.versions)), strict=True):
             version["id"] = row_id
-        insert_plain(session, _VERSIONS, self.versions)
+        insert_rows(session, _VERSIONS, self.versions)
         append_feed_rows(session, self.feed)
         self._audit(session)
 

@@ -9,14 +9,14 @@ transaction queued earlier are appended first, so that the feed still lists the
 transaction's changes in the order they were made.
 """
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Table, insert, update
+from sqlalchemy import update
 from sqlmodel import Session
 
-from api.bulk.rows import JsonText, insert_rows, is_postgresql, new_ids, to_json
+from api.bulk.rows import JsonText, insert_rows, new_ids
 from api.journal.append import (
     audit_hash,
     audit_head_name,
@@ -26,69 +26,11 @@ from api.journal.append import (
     write_journal,
 )
 from api.models import AuditEvent, AuditSubject, FeedEvent, JournalHead
-from api.models.types import UTCDateTime
 
 _FEED = FeedEvent.__table__  # type: ignore[attr-defined]
 _EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
 _SUBJECTS = AuditSubject.__table__  # type: ignore[attr-defined]
 _HEADS = JournalHead.__table__  # type: ignore[attr-defined]
-
-
-def _sqlite_instant(value: datetime) -> str:
-    # UTCDateTime's text on SQLite: naive UTC, microseconds always shown.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _sqlite_date(value: date) -> str:
-    return value.isoformat()
-
-
-def _once(render: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    # A batch stamps its rows with a handful of instants and days: render each once.
-    memo: dict[Any, Any] = {None: None}
-
-    def rendered(value: Any) -> Any:
-        try:
-            return memo[value]
-        except KeyError:
-            memo[value] = done = render(value)
-            return done
-
-    return rendered
-
-
-def _json(value: Any) -> Any:
-    return value if isinstance(value, JsonText) else to_json(value)
-
-
-def insert_plain(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows holding a value for every column: `insert_rows`, cheaper on SQLite.
-
-    On SQLite the values are rendered as SQLAlchemy stores them (instants as naive UTC
-    text, days as ISO text, JSON as text), each distinct instant and day once, and sent as
-    plain tuples in one executemany; PostgreSQL takes them through COPY.
-    """
-    if not rows:
-        return
-    if is_postgresql(session):
-        insert_rows(session, table, rows)
-        return
-    converters: list[tuple[str, Callable[[Any], Any] | None]] = []
-    for column in table.columns:
-        if isinstance(column.type, UTCDateTime):
-            converters.append((column.name, _once(_sqlite_instant)))
-        elif isinstance(column.type, Date):
-            converters.append((column.name, _once(_sqlite_date)))
-        elif isinstance(column.type, JSON):
-            converters.append((column.name, _json))
-        else:
-            converters.append((column.name, None))
-    params = [
-        tuple(row[name] if convert is None else convert(row[name]) for name, convert in converters)
-        for row in rows
-    ]
-    statement = str(insert(table).compile(dialect=session.get_bind().dialect))
-    session.connection().exec_driver_sql(statement, params)
 
 
 def feed_row(
@@ -114,7 +56,7 @@ def append_feed_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     first = reserve_feed_seqs(session, len(rows))
     for offset, row in enumerate(rows):
         row["seq"] = first + offset
-    insert_plain(session, _FEED, rows)
+    insert_rows(session, _FEED, rows)
 
 
 def append_queued_audit(session: Session) -> None:
@@ -136,8 +78,8 @@ def append_queued_audit(session: Session) -> None:
             {"person_id": p, "chain": chain, "chain_seq": seq}
             for p in dict.fromkeys(item.person_ids)
         ]
-    insert_plain(session, _EVENTS, rows)
-    insert_plain(session, _SUBJECTS, subjects)
+    insert_rows(session, _EVENTS, rows)
+    insert_rows(session, _SUBJECTS, subjects)
     session.execute(
         update(_HEADS)
         .where(_HEADS.c.name == audit_head_name(chain))

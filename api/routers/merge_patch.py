@@ -48,7 +48,7 @@ def _optional_field(field: FieldInfo) -> tuple[Any, FieldInfo]:
     return annotation | None, described
 
 
-def _screen(check: Callable[[Any], Any]) -> Any:
+def _screen(check: Callable[..., Any]) -> Any:
     """A copy of a `mode="before"` validator of another model, for the patch model."""
     if len(inspect.signature(check).parameters) == 2:
 
