@@ -6,12 +6,14 @@ every server in turn:
   - saturation: 2 threads, 16 connections, closed loop (the issue's anchor set-up), twice
     per server (A B B A), averaged;
   - paced: 80% of that saturation rate on a fixed schedule, latency from each request's
-    scheduled start (open loop bounded by 16 connections);
-  - spike: 5x the paced rate over 5x the connections, for 12 s;
+    scheduled start (open loop bounded by 16 connections); reads over the same 2 threads,
+    creates over one thread per connection (see `KEYED_MODES`);
+  - spike: 5x the paced rate over 5x the connections, for 12 s, threads as paced;
   - crowd: 200 connections, closed loop, for 12 s.
 Errors are answers >= 400, socket errors, and requests unanswered after the 10 s timeout
-(answered late, or, outside the saturation runs, which share connections between threads,
-still waiting when a run ends). Requests waiting over 2 s at the end are shown apart.
+(answered late, or still waiting when a run ends, except in the saturation runs, whose
+answers are not paired with their requests). Requests waiting over 2 s at the end are
+shown apart.
 """
 
 import json
@@ -27,6 +29,19 @@ from bench.pyload import Run
 WRK = shutil.which("wrk")
 SCRIPT = Path(__file__).with_name("wrk.lua")
 CONNECTIONS = 16
+# wrk's threads wherever connections share them: one per core, so that on this 2-core
+# machine wrk takes as little CPU from the servers as it can (sixteen threads, one per
+# connection, could not drive even the raw app at 80% of its saturation rate).
+THREADS = 2
+# Modes whose answers name the request, so that bench/wrk.lua pairs answers with requests
+# however many connections share a thread: a read answers the record with the id it asked
+# for. A create's answer names only the id the server chose (the raw app's is just that),
+# so paced creates keep one connection per thread, the thread's one request in flight.
+KEYED_MODES = frozenset({"get"})
+ONE_PER_THREAD = (
+    "80% and spike runs: one thread per connection, as a create's answer names no request;"
+    " wrk's threads weigh on their latencies"
+)
 SPIKE_FACTOR = 5
 # Longer than the timeout, so that a request a stalled server never answers counts.
 SPIKE_SECONDS = 12.0
@@ -61,19 +76,21 @@ def run_wrk(
     rate: float = 0.0,
     threads: int | None = None,
 ) -> Run:
-    """One wrk run; unless `threads` is given, one thread per connection (answers pair)."""
+    """One wrk run; unless `threads` is given, one thread per connection."""
     assert WRK is not None
     threads = threads or connections
     per_thread = rate / threads if rate else 0.0
-    track = "1" if threads == connections else "0"
     command = [
         WRK, "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
         "--timeout", f"{TIMEOUT_SECONDS}s", "-s", str(SCRIPT), url,
-        "--", mode, str(file), f"{per_thread:.4f}", token, str(threads), track,
+        "--", mode, str(file), f"{per_thread:.4f}", token, str(threads),
+        _pairing(mode, threads == connections, paced=rate > 0),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     line = next(x for x in done.stdout.splitlines() if x.startswith("WRK-RESULT "))
     data = json.loads(line.removeprefix("WRK-RESULT "))
+    if data["unpaired"] > data["status_errors"]:
+        raise RuntimeError(f"answers of {url} no longer name the record id asked for")
     errors = data["status_errors"] + data["socket_errors"] + data["timeouts"] + data["stalled"]
     waiting = data["waiting"] - data["stalled"]
     return Run(
@@ -83,7 +100,19 @@ def run_wrk(
         p50_ms=data["p50_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
         waiting=waiting,
+        target_rate=rate,
     )
+
+
+def _pairing(mode: str, one_per_thread: bool, *, paced: bool) -> str:
+    """How bench/wrk.lua pairs answers with requests (its PAIR argument)."""
+    if one_per_thread:
+        return "order"
+    if paced and mode not in KEYED_MODES:
+        raise ValueError(f"paced {mode!r} runs need one connection per thread")
+    # Closed loop over shared connections (saturation) needs no pairing, and is measured
+    # without wrk handing every answer to Lua.
+    return "id" if paced else ""
 
 
 @dataclass(frozen=True)
@@ -124,22 +153,27 @@ def compare(mode: str, servers: Sequence[Server], *, seconds: float) -> list[Pro
     if WRK is None:
         return [_python_profile(mode, server, seconds=seconds) for server in servers]
     for server in servers:
-        server.run(mode, 3.0, CONNECTIONS, threads=2)
-    first = [server.run(mode, seconds, CONNECTIONS, threads=2) for server in servers]
-    second = [server.run(mode, seconds, CONNECTIONS, threads=2) for server in reversed(servers)]
+        server.run(mode, 3.0, CONNECTIONS, threads=THREADS)
+    first = [server.run(mode, seconds, CONNECTIONS, threads=THREADS) for server in servers]
+    second = [
+        server.run(mode, seconds, CONNECTIONS, threads=THREADS) for server in reversed(servers)
+    ]
     saturated = [_mean(a, b) for a, b in zip(first, reversed(second), strict=True)]
+    keyed = mode in KEYED_MODES
+    threads = THREADS if keyed else None
     paced = [
-        server.run(mode, seconds, CONNECTIONS, 0.8 * sat.rate)
+        server.run(mode, seconds, CONNECTIONS, 0.8 * sat.rate, threads)
         for server, sat in zip(servers, saturated, strict=True)
     ]
     spikes = [
-        server.run(mode, SPIKE_SECONDS, SPIKE_FACTOR * CONNECTIONS, SPIKE_FACTOR * 0.8 * sat.rate)
-        for server, sat in zip(servers, saturated, strict=True)
+        server.run(
+            mode, SPIKE_SECONDS, SPIKE_FACTOR * CONNECTIONS, SPIKE_FACTOR * run.target_rate, threads
+        )
+        for server, run in zip(servers, paced, strict=True)
     ]
     crowds = [server.run(mode, CROWD_SECONDS, CROWD) for server in servers]
-    return [
-        Profile(*phases, "wrk") for phases in zip(saturated, paced, spikes, crowds, strict=True)
-    ]
+    tool = "wrk" if keyed else f"wrk ({ONE_PER_THREAD})"
+    return [Profile(*phases, tool) for phases in zip(saturated, paced, spikes, crowds, strict=True)]
 
 
 def _mean(a: Run, b: Run) -> Run:

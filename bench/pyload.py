@@ -8,7 +8,7 @@ import asyncio
 import itertools
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -23,6 +23,7 @@ class Run:
     p50_ms: float
     p99_ms: float
     waiting: int = 0  # unanswered after 2 s (but not yet after 10 s) when the run ended
+    target_rate: float = 0.0  # the rate a paced run was scheduled at, requests/s
 
     @property
     def rate(self) -> float:
@@ -126,4 +127,4 @@ class Load:
         elapsed = time.perf_counter() - start
         for http in clients:
             await http.aclose()
-        return _run(latencies, errors, elapsed)
+        return replace(_run(latencies, errors, elapsed), target_rate=rate)
