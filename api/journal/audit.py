@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import String, bindparam, cast, func, or_, tuple_
+from sqlalchemy import Dialect, String, bindparam, cast, func, or_, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, and_, col, select
 
@@ -64,31 +64,58 @@ def with_person_ids(
     if not kind.person_columns:
         row = session.get(kind.model, record_id)
         return row, person_ids_of(session, kind, [row]) if row is not None else []
-    # One row per person found (at least one, with None, while the record exists). Core, not
-    # the ORM: loading the one entity through the session cost more than the query.
-    query = _with_persons(kind.model, kind.person_columns)
-    rows = session.connection().execute(query, {"id": record_id}).all()
+    # One row per person found (at least one, with None, while the record exists), read
+    # through the driver on the session's connection: neither the ORM (loading the one
+    # entity cost more than the query) nor Core's execution layer (its cache key, context
+    # and result objects cost twice the query itself).
+    connection = session.connection()
+    read = _read_with_persons(kind.model, kind.person_columns, connection.dialect)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(read.sql, read.parameters(record_id))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     if not rows:
         return None, []
-    values = rows[0]._asdict()
-    del values[_PERSON_ID]
-    record = kind.model.model_construct(**values)
+    record = kind.model.model_construct(**read.record_values(rows[0]))
     return record, list(dict.fromkeys(r[-1] for r in rows if r[-1] is not None))
 
 
-_PERSON_ID = "vitalx_person_id"
+@dataclass(frozen=True)
+class _DriverRead:
+    """A record-and-persons query compiled for one dialect, and its values' conversions."""
+
+    sql: str
+    positional: bool
+    names: tuple[str, ...]  # the record's columns, as selected (the person id follows)
+    convert: tuple[Callable[[Any], Any] | None, ...]
+
+    def parameters(self, record_id: str) -> Any:
+        """The driver's parameters for the record id (its only bound value)."""
+        return (record_id,) if self.positional else {"id": record_id}
+
+    def record_values(self, row: Sequence[Any]) -> dict[str, Any]:
+        """The record's column values of a result row, as the columns' types read them."""
+        pairs = zip(self.names, self.convert, row, strict=False)
+        return {name: (c(v) if c else v) for name, c, v in pairs}
 
 
 @cache
-def _with_persons(model: Any, columns: tuple[str, ...]) -> Any:
-    # Built once per kind: constructing the statement costs more than running it.
+def _read_with_persons(model: Any, columns: tuple[str, ...], dialect: Dialect) -> _DriverRead:
+    # Built once per kind and dialect: constructing and compiling cost more than running it.
     table, persons = model.__table__, Person.__table__  # type: ignore[attr-defined]
     numbers = [table.c[c] for c in columns]
-    return (
-        select(table, persons.c.id.label(_PERSON_ID))
+    query = (
+        select(table, persons.c.id)
         .where(table.c.id == bindparam("id"))
         .outerjoin(persons, persons.c.id_number.in_(numbers))
     )
+    compiled = query.compile(dialect=dialect)
+    binds = compiled.positiontup if dialect.positional else list(compiled.binds)
+    assert list(binds or ()) == ["id"], binds  # `parameters` passes the id alone
+    convert = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.c)
+    return _DriverRead(str(compiled), dialect.positional, tuple(c.name for c in table.c), convert)
 
 
 def record_access(
