@@ -17,7 +17,7 @@ from api.journal import feed
 from api.journal.append import (
     PendingAuditEvent,
     append_audit,
-    append_audit_on_sqlite,
+    append_audit_by_driver,
     audit_hash,
     pending,
 )
@@ -207,9 +207,7 @@ def test_an_event_hashes_as_every_earlier_version_of_the_log_hashed_it() -> None
     assert audit_hash(event) == "983a01eb51d94fb61520cb74c07e23ea827328b1abd9c5612218538be8cc2604"
 
 
-def test_the_sqlite_driver_path_stores_the_events_the_general_path_would(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the audit group commit's path on SQLite")
+def test_the_driver_path_stores_the_events_the_general_path_would(engine: Engine) -> None:
     occurred = datetime(2026, 3, 1, 0, 30, 15, 123456, tzinfo=UTC)
     events = [
         PendingAuditEvent(
@@ -223,7 +221,7 @@ def test_the_sqlite_driver_path_stores_the_events_the_general_path_would(engine:
     with unit_of_work(engine) as session:  # the chain heads exist once anything was audited
         append_audit(session, events[:1])
     with engine.connect() as connection, connection.begin():
-        append_audit_on_sqlite(connection, events[1:])
+        append_audit_by_driver(connection, events[1:])
     with Session(engine) as session:
         stored = session.exec(select(AuditEvent).order_by(col(AuditEvent.actor))).all()
         got = [(e.actor, e.case_id, e.person_ids, e.occurred_at) for e in stored]

@@ -229,21 +229,22 @@ def _chained(
     return rows, subjects, seq, prev_hash
 
 
-def append_audit_on_sqlite(connection: Connection, events: Sequence[PendingAuditEvent]) -> None:
-    """`append_audit` for the audit group commit on SQLite, through the driver itself.
+def append_audit_by_driver(connection: Connection, events: Sequence[PendingAuditEvent]) -> None:
+    """`append_audit` for the audit group commit, through the driver itself.
 
-    The same rows and hashes, in a transaction that already holds the write lock; the
-    statements are compiled once and their values converted by the columns' own types.
-    Going past SQLAlchemy's execution layer halves the cost of a small batch, which the
-    audited reads of a process pay in the event loop.
+    The same rows and hashes, in the connection's transaction (on SQLite one that already
+    holds the write lock); the statements are compiled once per dialect and their values
+    converted by the columns' own types. Going past SQLAlchemy's execution layer halves the
+    cost of a small batch, which the audited reads of a process pay (on SQLite in the event
+    loop itself).
     """
     if not events:
         return
-    statements = _sqlite_statements(connection.dialect)
-    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    statements = _driver_statements(connection.dialect)
+    cursor: Any = connection.connection.cursor()
     try:
         free = cursor.execute(statements.free_head).fetchone()
-        if free is None:  # a head not yet created: the general path creates it
+        if free is None:  # a head not yet created, or all locked: the general path waits
             append_audit(connection, events)
             return
         chain = _chain_of(free[0])
@@ -262,14 +263,17 @@ class _Insert:
     sql: str
     names: tuple[str, ...]
     convert: tuple[Callable[[Any], Any] | None, ...]
+    positional: bool
 
-    def values(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    def values(self, rows: list[dict[str, Any]]) -> list[Any]:
         pairs = list(zip(self.names, self.convert, strict=True))
-        return [tuple(c(row[n]) if c else row[n] for n, c in pairs) for row in rows]
+        if self.positional:
+            return [tuple(c(row[n]) if c else row[n] for n, c in pairs) for row in rows]
+        return [{n: c(row[n]) if c else row[n] for n, c in pairs} for row in rows]
 
 
 @dataclass(frozen=True)
-class _SqliteStatements:
+class _DriverStatements:
     free_head: str
     insert_events: _Insert
     insert_subjects: _Insert
@@ -277,22 +281,28 @@ class _SqliteStatements:
 
 
 @cache
-def _sqlite_statements(dialect: Dialect) -> _SqliteStatements:
+def _driver_statements(dialect: Dialect) -> _DriverStatements:
     def compiled_insert(table: Any) -> _Insert:
         names = tuple(c.name for c in table.columns)
         sql = str(insert(table).compile(dialect=dialect, column_keys=list(names)))
-        convert = tuple(table.c[n].type.bind_processor(dialect) for n in names)
-        return _Insert(sql, names, convert)
+        types = [table.c[n].type.dialect_impl(dialect) for n in names]
+        convert = tuple(t.bind_processor(dialect) for t in types)
+        return _Insert(sql, names, convert, dialect.positional)
 
     heads = ", ".join(f"'{name}'" for name in _AUDIT_HEADS)
-    return _SqliteStatements(
+    # As `_ANY_FREE_HEAD`: on PostgreSQL each concurrent appender gets a chain of its own.
+    locking = "" if dialect.name == "sqlite" else " FOR UPDATE SKIP LOCKED"
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    return _DriverStatements(
         free_head=(
             f"SELECT name, last_seq, last_hash FROM {_HEADS.name} "
-            f"WHERE name IN ({heads}) ORDER BY random() LIMIT 1"
+            f"WHERE name IN ({heads}) ORDER BY random() LIMIT 1{locking}"
         ),
         insert_events=compiled_insert(_EVENTS),
         insert_subjects=compiled_insert(_SUBJECTS),
-        move_head=f"UPDATE {_HEADS.name} SET last_seq = ?, last_hash = ? WHERE name = ?",
+        move_head=(
+            f"UPDATE {_HEADS.name} SET last_seq = {mark}, last_hash = {mark} WHERE name = {mark}"
+        ),
     )
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine
 
 from api.errors import Problem
-from api.journal.append import PendingAuditEvent, append_audit, append_audit_on_sqlite
+from api.journal.append import PendingAuditEvent, append_audit_by_driver
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class AuditWriter:
         """Append `batch` in a transaction whose write lock `connection` already holds."""
         try:
             with connection.begin():
-                append_audit_on_sqlite(connection, [e for waiter in batch for e in waiter.events])
+                append_audit_by_driver(connection, [e for waiter in batch for e in waiter.events])
         except Exception as exc:
             self._drop_connection()
             return self._failed(exc)
@@ -215,7 +215,7 @@ class AuditWriter:
         """Append `batch` in a transaction of its own (waiting for the lock); the error, if any."""
         try:
             with self._engine.begin() as connection:
-                append_audit(connection, [e for waiter in batch for e in waiter.events])
+                append_audit_by_driver(connection, [e for waiter in batch for e in waiter.events])
         except Exception as exc:  # whatever it was, the waiting requests must learn of it
             return self._failed(exc)
         return None
