@@ -6,6 +6,7 @@ digits of the caller's prefix: 420000 → "42", 420200 → "4202", 420202 → "4
 cross-check and export takes its filter from here.
 """
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import false, true
@@ -14,6 +15,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from api.validation import region_prefix_digits
 
 
+# Every request and every imported line asks; only prefixes of the region table are kept
+# (anything else raises), so the cache stays within the table's size.
+@cache
 def significant_digits(prefix: str) -> str:
     """The digits a region must start with to lie inside `prefix` ("" for national)."""
     return region_prefix_digits(prefix)

@@ -5,6 +5,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -165,12 +166,18 @@ def _sqlite_converters(table: Table, dialect: Any) -> list[Callable[[Any], Any] 
 
 def _sqlite_executemany(session: Session, table: Table, rows: Sequence[Row]) -> None:
     connection = session.connection()
-    names = [c.name for c in table.columns]
-    converters = list(zip(names, _sqlite_converters(table, connection.dialect), strict=True))
-    params = [
-        tuple(row[name] if convert is None else convert(row[name]) for name, convert in converters)
-        for row in rows
+    values_of = itemgetter(*(c.name for c in table.columns))
+    converters = [
+        (i, convert)
+        for i, convert in enumerate(_sqlite_converters(table, connection.dialect))
+        if convert is not None
     ]
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(values_of(row))
+        for i, convert in converters:
+            values[i] = convert(values[i])
+        params.append(tuple(values))
     statement = str(insert(table).compile(dialect=connection.dialect))
     connection.exec_driver_sql(statement, params)
 
