@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, case, update
 from sqlmodel import Session
 
 from api.access.principal import Access
-from api.bulk.rows import Row, insert_rows, new_ids, to_json, update_rows
+from api.bulk.rows import Row, among, insert_rows, new_ids, to_json, update_rows
 from api.crosscheck.tracking import REASON_MAX, RESOURCE, SubjectPersons, chunks, present_values
 from api.journal.audit import record_access
 from api.journal.bulk import append_feed_rows, append_queued_audit, feed_row
@@ -31,20 +31,16 @@ AUDIT_ROWS = 1000
 _D = DISCREPANCIES.c
 Subjects = list[dict[str, str]]
 # Found again and otherwise unchanged: only the last sighting moves (never back in time).
-_SIGHTED = (
-    update(DISCREPANCIES)
-    .where(_D.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        last_seen_run_id=bindparam("run_id"),
-        last_seen_at=bindparam("now", type_=_D.last_seen_at.type),
-        last_seen_as_of=case(
-            (
-                _D.last_seen_as_of > bindparam("as_of", type_=_D.last_seen_as_of.type),
-                _D.last_seen_as_of,
-            ),
-            else_=bindparam("as_of", type_=_D.last_seen_as_of.type),
+_SIGHTED = update(DISCREPANCIES).values(
+    last_seen_run_id=bindparam("run_id"),
+    last_seen_at=bindparam("now", type_=_D.last_seen_at.type),
+    last_seen_as_of=case(
+        (
+            _D.last_seen_as_of > bindparam("as_of", type_=_D.last_seen_as_of.type),
+            _D.last_seen_as_of,
         ),
-    )
+        else_=bindparam("as_of", type_=_D.last_seen_as_of.type),
+    ),
 )
 
 
@@ -127,7 +123,7 @@ class ChangeSet:
         sighting = self.sighting
         for part in chunks(self.seen):
             session.execute(
-                _SIGHTED,
+                _SIGHTED.where(among(session, [_D.id], [(i,) for i in part])),
                 {"ids": list(part), "run_id": sighting.run_id, "now": sighting.now}
                 | {"as_of": sighting.as_of},
             )

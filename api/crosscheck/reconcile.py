@@ -7,20 +7,20 @@ no longer finds an open one closes it as fixed, unless an earlier run found it l
 a later day than this one (a back-dated run cannot see what that run saw).
 """
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import select, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, or_
 
 from api.access.jurisdiction import in_jurisdiction, jurisdiction_filter
 from api.access.principal import Access
-from api.bulk.rows import Row, new_ids
+from api.bulk.rows import Row, among, new_ids
 from api.crosscheck.changes import DISCREPANCIES, ChangeSet, Sighting
 from api.crosscheck.linkage.findings import DiscrepancyType, Finding
 from api.crosscheck.tracking import chunks
@@ -99,6 +99,11 @@ def _rows(session: Session, where: ColumnElement[bool]) -> list[Row]:
     return [dict(row) for row in session.execute(query).mappings()]
 
 
+def _keyed(session: Session, fingerprints: Sequence[str]) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = among(session, [_D.fingerprint], [(f,) for f in fingerprints])
+    return condition
+
+
 def _stored(session: Session, fingerprints: Sequence[str]) -> set[str]:
     """Which fingerprints the worklist holds, read before this run adds any.
 
@@ -108,7 +113,7 @@ def _stored(session: Session, fingerprints: Sequence[str]) -> set[str]:
     stored: set[str] = set()
     for part in chunks(fingerprints):
         stored.update(
-            session.execute(select(_D.fingerprint).where(_D.fingerprint.in_(part))).scalars()
+            session.execute(select(_D.fingerprint).where(_keyed(session, part))).scalars()
         )
     return stored
 
@@ -116,31 +121,21 @@ def _stored(session: Session, fingerprints: Sequence[str]) -> set[str]:
 def _existing(session: Session, fingerprints: Sequence[str]) -> dict[str, Row]:
     found: dict[str, Row] = {}
     for part in chunks(fingerprints):
-        for row in _rows(session, _D.fingerprint.in_(part)):
+        for row in _rows(session, _keyed(session, part)):
             found[row["fingerprint"]] = row
     return found
 
 
-_JSON_SCALARS = (str, int, float, bool, type(None))
-
-
-def _is_json(value: Any) -> bool:
-    """True when `value` reads back from a JSON column as it is (no tuple, date, ...)."""
-    if type(value) in _JSON_SCALARS:
-        return True
-    if type(value) is dict:
-        return all(type(k) is str and _is_json(v) for k, v in value.items())
-    if type(value) is list:
-        return all(_is_json(v) for v in value)
-    return False
+# Details the engine gives with dates, tuples or numbers as keys are stored as the JSON
+# column will give them back (dates written as str() writes them), so that an unchanged
+# explanation compares equal on the next run.
+_AS_JSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def _details(finding: Finding) -> dict[str, Any]:
-    # As the JSON column will give it back, so that an unchanged explanation compares equal;
-    # the engine's details mostly are already (the round trip costs more than the check).
-    if _is_json(finding.details):
-        return finding.details
-    details: dict[str, Any] = json.loads(json.dumps(finding.details, default=str))
+    details: dict[str, Any] = orjson.loads(
+        orjson.dumps(finding.details, default=str, option=_AS_JSON)
+    )
     return details
 
 
@@ -267,7 +262,7 @@ def _close_the_vanished(
         changes = run.changes()
         for ids in chunks(part):
             # Locked and read again: someone may have resolved it in the meantime.
-            for row in _rows(session, stale & _D.id.in_(ids)):
+            for row in _rows(session, stale & among(session, [_D.id], [(i,) for i in ids])):
                 row.update(
                     status=DiscrepancyStatus.RESOLVED.value,
                     resolution=Resolution.FIXED.value,

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, col, select
 
 from api.access.principal import Access
+from api.bulk.rows import among
 from api.journal.append import PendingFeedEvent, pending
 from api.journal.audit import record_access
 from api.models import Birth, Discrepancy, HouseholdEntry, Marriage, Person, RecordVersion
@@ -176,7 +177,7 @@ class SubjectPersons:
             )
             for ids in chunks(sorted(wanted[resource])):
                 for record_id, number, person_id in connection.execute(
-                    query.where(key.in_(ids))
+                    query.where(among(session, [key], [(i,) for i in ids]))
                 ).all():
                     self.named[(resource, record_id)].append((number, person_id))
 
