@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_docs(app)
     # Now rather than on the first query: reads build records from Core rows, which needs
-    # the models' attributes instrumented (api/journal/audit.py, `with_person_ids`).
+    # the models' attributes instrumented (api/journal/subjects.py, `with_person_ids`).
     configure_mappers()
     app.state.settings = settings
     app.state.engine = build_engine(settings.database_url, pool_size=settings.db_pool_size)

@@ -18,7 +18,8 @@ from api.access.policy import Scope
 from api.access.principal import Access, Principal
 from api.errors import FieldError, InvalidInput
 from api.journal.append import FEED_HEAD
-from api.journal.audit import person_ids_for, record_access
+from api.journal.audit import record_access
+from api.journal.subjects import person_ids_for
 from api.models import FeedEvent, JournalHead
 from api.models.birth import BirthOut
 from api.models.household_entry import HouseholdEntryOut

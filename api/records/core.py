@@ -27,7 +27,8 @@ from api.errors import (
     validation_errors,
 )
 from api.journal.append import PendingFeedEvent, pending
-from api.journal.audit import person_ids_of, record_access, with_person_ids
+from api.journal.audit import record_access
+from api.journal.subjects import person_ids_of, with_person_ids
 from api.models import RecordVersion
 from api.models.base import SHANGHAI, RecordColumns, StrictBody
 from api.models.types import UTCDateTime, utcnow

@@ -14,7 +14,8 @@ from api.certificates.documents import certificate_jws, certificate_pdf
 from api.certificates.issuing import verify_certificate
 from api.deps import ApplicationsRead, SessionDep, SettingsDep, SigningKeyDep
 from api.errors import problem_response
-from api.journal.audit import person_ids_for, record_access
+from api.journal.audit import record_access
+from api.journal.subjects import person_ids_for
 from api.models import BirthServiceApplication
 from api.models.birth_service_certificate import VerificationOut
 from api.records.core import visible_record
