@@ -62,7 +62,7 @@ def print_comparison(
         if run.rate < SCHEDULE_HELD * run.target_rate:
             print(
                 f"  note: the 80% run of {name} answered {run.rate:,.0f} of the "
-                f"{run.target_rate:,.0f} req/s scheduled ({run.rate / run.target_rate:.0%})"
+                f"{run.target_rate:,.0f} req/s scheduled ({run.rate / run.target_rate:.1%})"
             )
 
 
