@@ -30,8 +30,9 @@ WRK = shutil.which("wrk")
 SCRIPT = Path(__file__).with_name("wrk.lua")
 CONNECTIONS = 16
 # wrk's threads wherever connections share them: one per core, so that on this 2-core
-# machine wrk takes as little CPU from the servers as it can (sixteen threads, one per
-# connection, could not drive even the raw app at 80% of its saturation rate).
+# machine wrk competes with the servers as little as it can (with sixteen threads, one per
+# connection, even the raw app at 80% of its saturation rate showed a p50 of ≈ 200 ms from
+# schedule on a quiet machine).
 THREADS = 2
 # Modes whose answers name the request, so that bench/wrk.lua pairs answers with requests
 # however many connections share a thread: a read answers the record with the id it asked
