@@ -9,13 +9,12 @@ against the create body. Validators that screen raw input (`mode="before"`, such
 refusal of fetal sex) apply to the patch as they do to a create.
 """
 
-import inspect
 from collections.abc import Callable
 from functools import cache
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationInfo, create_model, model_validator
+from pydantic import BaseModel, create_model, model_validator
 from pydantic.fields import FieldInfo
 
 from api.models.base import StrictBody
@@ -48,14 +47,8 @@ def _optional_field(field: FieldInfo) -> tuple[Any, FieldInfo]:
     return annotation | None, described
 
 
-def _screen(check: Callable[..., Any]) -> Any:
+def _screen(check: Callable[[Any], Any]) -> Any:
     """A copy of a `mode="before"` validator of another model, for the patch model."""
-    if len(inspect.signature(check).parameters) == 2:
-
-        def screen_with_info(cls: type[BaseModel], data: Any, info: ValidationInfo) -> Any:
-            return check(data, info)
-
-        return model_validator(mode="before")(screen_with_info)
 
     def screen(cls: type[BaseModel], data: Any) -> Any:
         return check(data)
@@ -64,12 +57,14 @@ def _screen(check: Callable[..., Any]) -> Any:
 
 
 def _before_validators(model: type[BaseModel]) -> dict[str, Any]:
-    # Only those that screen the raw input: the others need a whole record.
+    # Only those that screen the raw input (the others need a whole record), and not
+    # StrictBody's own: the patch model inherits them.
+    inherited = StrictBody.__pydantic_decorators__.model_validators
     decorators = model.__pydantic_decorators__.model_validators.items()
     return {
         name: _screen(decorator.func)
         for name, decorator in decorators
-        if decorator.info.mode == "before"
+        if decorator.info.mode == "before" and name not in inherited
     }
 
 
